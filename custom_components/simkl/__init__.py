@@ -1,0 +1,40 @@
+"""The Simkl integration: links a Simkl account (TV, anime and movie tracker)."""
+
+from homeassistant.const import CONF_ACCESS_TOKEN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_CLIENT_ID, DOMAIN, STORAGE_VERSION
+from .coordinator import SimklDataUpdateCoordinator
+from .data import SimklConfigEntry, SimklRuntimeData
+from .helpers import create_client
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up the parts shared by every account."""
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bool:
+    """Set up one linked Simkl account."""
+    client = create_client(hass, entry.data[CONF_CLIENT_ID], entry.data[CONF_ACCESS_TOKEN])
+    coordinator = SimklDataUpdateCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = SimklRuntimeData(client=client, coordinator=coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bool:
+    """Unload a Simkl account."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
+    """Delete the stored library of a removed account."""
+    await Store[object](hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}").async_remove()

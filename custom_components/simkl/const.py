@@ -1,0 +1,44 @@
+"""Constants shared by the Simkl integration's modules."""
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+from .api import ListStatus, MediaType
+
+DOMAIN: Final = "simkl"
+LOGGER = logging.getLogger(__package__)
+
+APP_NAME: Final = "home-assistant-simkl"
+APP_VERSION: Final = "0.1.0"
+
+CONF_CLIENT_ID: Final = "client_id"
+
+# Read when the API client is built: points the integration at a Simkl-compatible server
+# (the project's demo server). Unset on every normal install, which talks to Simkl.
+ENV_API_URL: Final = "SIMKL_API_URL"
+
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+CONF_MEDIA_TYPES: Final = "media_types"
+CONF_LISTS: Final = "lists"
+CONF_CALENDAR_LISTS: Final = "calendar_lists"
+CONF_CALENDAR_MOVIES: Final = "calendar_movies"
+CONF_UPCOMING_DAYS: Final = "upcoming_days"
+
+DEFAULT_SCAN_INTERVAL: Final = 15
+MIN_SCAN_INTERVAL: Final = 5
+MAX_SCAN_INTERVAL: Final = 24 * 60
+DEFAULT_MEDIA_TYPES: Final = (MediaType.SHOWS, MediaType.ANIME, MediaType.MOVIES)
+DEFAULT_LISTS: Final = tuple(ListStatus)
+DEFAULT_CALENDAR_LISTS: Final = (ListStatus.WATCHING, ListStatus.PLAN_TO_WATCH)
+CALENDAR_LIST_CHOICES: Final = (ListStatus.WATCHING, ListStatus.PLAN_TO_WATCH, ListStatus.HOLD)
+DEFAULT_CALENDAR_MOVIES: Final = True
+DEFAULT_UPCOMING_DAYS: Final = 7
+
+# Statuses Simkl uses for movies; movies are never "watching" or "on hold".
+MOVIE_LISTS: Final = (ListStatus.PLAN_TO_WATCH, ListStatus.COMPLETED, ListStatus.DROPPED)
+
+STORAGE_VERSION: Final = 1
+STORAGE_SAVE_DELAY: Final = timedelta(seconds=5)
+
+SIMKL_WEB_URL: Final = "https://simkl.com"

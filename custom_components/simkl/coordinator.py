@@ -1,0 +1,200 @@
+"""Keeps each account's library in step with Simkl, gated by /sync/activities.
+
+Simkl suspends apps that poll the library without that gate, so every poll asks for the
+activity timestamps first and fetches only what moved (reference §3.3):
+- a list timestamp of a type  -> /sync/all-items/{type}?date_from=<stored timestamp>
+- `removed_from_list`         -> /sync/all-items/{type}?extended=simkl_ids_only, then a diff
+- `rated_at`                  -> /sync/ratings/{type}?date_from=<stored timestamp>; when that
+                                 returns nothing a rating was removed, so the (small) full
+                                 ratings list of the type is diffed
+- `playback`                  -> the type's paused sessions, which are few, so deletions
+                                 (resumed or finished sessions) are seen too
+- `settings.all`              -> /users/settings
+The library and the timestamps are stored, so a restart costs one activities request.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    Extended,
+    ListStatus,
+    MediaActivities,
+    MediaType,
+    SimklAuthenticationError,
+    SimklClient,
+    SimklError,
+    SimklInvalidClientError,
+    SimklRateLimitError,
+)
+from .const import (
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    STORAGE_SAVE_DELAY,
+    STORAGE_VERSION,
+)
+from .data import SimklConfigEntry
+from .library import Account, Library
+
+# The activities key of each library type, and the paused-session endpoint that covers it.
+_PLAYBACK_KIND = {MediaType.SHOWS: "episodes", MediaType.ANIME: "episodes", MediaType.MOVIES: "movies"}
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn API errors into the exceptions Home Assistant acts on."""
+    try:
+        yield
+    except SimklAuthenticationError as err:
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed") from err
+    except SimklInvalidClientError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="invalid_client_id"
+        ) from err
+    except SimklRateLimitError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN, translation_key="rate_limited", retry_after=err.retry_after
+        ) from err
+    except SimklError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="update_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _moved(old: datetime | None, new: datetime | None) -> bool:
+    return new is not None and new != old
+
+
+class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
+    """Syncs one account's library."""
+
+    config_entry: SimklConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, config_entry: SimklConfigEntry, client: SimklClient
+    ) -> None:
+        """Set up the coordinator; nothing is fetched until the first refresh."""
+        minutes = config_entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"{DOMAIN} {config_entry.title}",
+            update_interval=timedelta(minutes=minutes),
+            always_update=False,
+        )
+        self.client = client
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{config_entry.entry_id}", private=True
+        )
+        self._cached: Library | None = None
+
+    async def _async_setup(self) -> None:
+        """Load the stored library, or read the account when there is none."""
+        self._cached = await self._async_load_cache()
+        if self._cached is None:
+            with translate_errors():
+                settings = await self.client.get_user_settings()
+            self._cached = Library(account=Account.from_api(settings))
+
+    async def _async_load_cache(self) -> Library | None:
+        try:
+            stored = await self._store.async_load()
+        except ValueError, OSError:
+            LOGGER.warning("The stored Simkl library could not be read; syncing it again")
+            return None
+        if not stored:
+            return None
+        try:
+            library = Library.from_json(stored)
+        except KeyError, TypeError, ValueError, AttributeError:
+            LOGGER.warning("The stored Simkl library has an unknown format; syncing it again")
+            return None
+        if str(library.account.account_id) != self.config_entry.unique_id:
+            return None
+        return library
+
+    @property
+    def library(self) -> Library:
+        """Return the current library, stored or synced."""
+        if self.data is not None:
+            return self.data
+        assert self._cached is not None
+        return self._cached
+
+    async def _async_update_data(self) -> Library:
+        with translate_errors():
+            library = await self._async_sync(self.library)
+        if library is not self.data:
+            self._store.async_delay_save(library.to_json, STORAGE_SAVE_DELAY.total_seconds())
+        return library
+
+    async def _async_sync(self, current: Library) -> Library:
+        """Return `current` when nothing moved, else an updated copy."""
+        activities = await self.client.get_activities()
+        previous = current.activities
+        if previous is not None and activities == previous:
+            return current
+        library = current.copy()
+        if previous is None:
+            await self._async_full_sync(library)
+        else:
+            playback_kinds: set[str] = set()
+            for media_type in MediaType:
+                old, new = previous.for_type(media_type), activities.for_type(media_type)
+                await self._async_sync_type(library, media_type, old, new)
+                if _moved(old.playback, new.playback):
+                    playback_kinds.add(_PLAYBACK_KIND[media_type])
+            for kind in sorted(playback_kinds):
+                covered = [t for t, k in _PLAYBACK_KIND.items() if k == kind]
+                library.replace_playback(covered, await self.client.get_playback(kind))
+            if _moved(previous.settings_all, activities.settings_all):
+                library.account = Account.from_api(await self.client.get_user_settings())
+        library.activities = activities
+        return library
+
+    async def _async_full_sync(self, library: Library) -> None:
+        """Pull the whole library once, type by type, and the paused sessions."""
+        for media_type in MediaType:
+            items = await self.client.get_all_items(media_type)
+            library.replace_type(media_type, items.items(media_type))
+        library.replace_playback(MediaType, await self.client.get_playback())
+
+    async def _async_sync_type(
+        self,
+        library: Library,
+        media_type: MediaType,
+        old: MediaActivities,
+        new: MediaActivities,
+    ) -> None:
+        """Fetch the library deltas of one type; paused sessions are fetched by the caller."""
+        if not _moved(old.all, new.all):
+            return
+        if old.all is None:
+            items = await self.client.get_all_items(media_type)
+            library.replace_type(media_type, items.items(media_type))
+        elif any(_moved(old.status(status), new.status(status)) for status in ListStatus):
+            delta = await self.client.get_all_items(media_type, date_from=old.all)
+            library.upsert(delta.items(media_type))
+        if _moved(old.removed_from_list, new.removed_from_list):
+            remaining = await self.client.get_all_items(media_type, extended=Extended.SIMKL_IDS_ONLY)
+            ids = {item.media.ids.simkl for item in remaining.items(media_type)}
+            library.keep_only(media_type, {simkl_id for simkl_id in ids if simkl_id is not None})
+        if _moved(old.rated_at, new.rated_at):
+            rated = await self.client.get_ratings(media_type, date_from=old.rated_at)
+            if rated.items(media_type):
+                library.upsert(rated.items(media_type))
+            else:
+                full = await self.client.get_ratings(media_type)
+                library.apply_ratings(media_type, full.items(media_type))

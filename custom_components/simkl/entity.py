@@ -1,0 +1,30 @@
+"""Base entity of the Simkl integration: one service device per account."""
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import SimklDataUpdateCoordinator
+
+
+class SimklEntity(CoordinatorEntity[SimklDataUpdateCoordinator]):
+    """An entity that reads one account's synced library."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: SimklDataUpdateCoordinator, description: EntityDescription
+    ) -> None:
+        """Attach the entity to the account's device; unique ids use the Simkl account id."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        account = coordinator.library.account
+        self._attr_unique_id = f"{account.account_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            entry_type=DeviceEntryType.SERVICE,
+            identifiers={(DOMAIN, str(account.account_id))},
+            manufacturer="Simkl",
+            name=account.name,
+            configuration_url=account.profile_url,
+        )

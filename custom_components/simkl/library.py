@@ -1,0 +1,451 @@
+"""The synced copy of one Simkl account: plain data keyed by Simkl id.
+
+Nothing here knows Home Assistant, so the model is easy to test, diff and store. The
+coordinator fills it from the API; entities, the calendar and diagnostics only read it.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+import re
+from typing import Any, Self
+
+from .api import (
+    Activities,
+    ImageKind,
+    LibraryItem,
+    ListStatus,
+    MediaType,
+    PlaybackSession,
+    UserSettings,
+    build_image_url,
+    is_unknown_date,
+)
+
+SIMKL_URL = "https://simkl.com"
+# Simkl's web paths per media type.
+_WEB_SEGMENT = {MediaType.SHOWS: "tv", MediaType.ANIME: "anime", MediaType.MOVIES: "movies"}
+_EPISODE_CODE = re.compile(r"^(?:S(?P<season>\d+))?E(?P<episode>\d+)$", re.IGNORECASE)
+
+
+def _datetime_to_json(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _datetime_from_json(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def parse_episode_code(code: str | None) -> tuple[int | None, int] | None:
+    """Split Simkl's "S02E05" (or anime "E148") into (season, episode)."""
+    if not code or not (match := _EPISODE_CODE.match(code.strip())):
+        return None
+    season = match.group("season")
+    return (int(season) if season is not None else None, int(match.group("episode")))
+
+
+def web_url(media_type: MediaType, simkl_id: int, slug: str | None = None) -> str:
+    """Return the item's page on Simkl (linking back is part of Simkl's API terms)."""
+    url = f"{SIMKL_URL}/{_WEB_SEGMENT[media_type]}/{simkl_id}"
+    return f"{url}/{slug}" if slug else url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LibraryEntry:
+    """One show, anime or movie in the account's lists."""
+
+    simkl_id: int
+    media_type: MediaType
+    title: str
+    year: int | None = None
+    status: ListStatus | None = None
+    poster: str | None = None
+    fanart: str | None = None
+    runtime: int | None = None
+    ids: dict[str, str | int] = field(default_factory=dict)
+    added_at: datetime | None = None
+    last_watched_at: datetime | None = None
+    user_rating: int | None = None
+    user_rated_at: datetime | None = None
+    last_watched: str | None = None
+    next_to_watch: str | None = None
+    watched_episodes: int = 0
+    total_episodes: int = 0
+    not_aired_episodes: int = 0
+    anime_type: str | None = None
+
+    @classmethod
+    def from_api(cls, item: LibraryItem) -> Self | None:
+        """Build an entry from an all-items or ratings row; None when it has no Simkl id."""
+        media = item.media
+        if media.ids.simkl is None:
+            return None
+        return cls(
+            simkl_id=media.ids.simkl,
+            media_type=item.media_type,
+            title=media.title,
+            year=media.year,
+            status=item.status,
+            poster=media.poster,
+            fanart=media.fanart,
+            runtime=media.runtime,
+            ids=media.ids.to_json(),
+            added_at=item.added_to_watchlist_at,
+            last_watched_at=item.last_watched_at,
+            user_rating=item.user_rating,
+            user_rated_at=item.user_rated_at,
+            last_watched=item.last_watched,
+            next_to_watch=item.next_to_watch,
+            watched_episodes=item.watched_episodes_count or 0,
+            total_episodes=item.total_episodes_count or 0,
+            not_aired_episodes=item.not_aired_episodes_count or 0,
+            anime_type=item.anime_type,
+        )
+
+    @property
+    def is_movie(self) -> bool:
+        """Return whether this is a movie (or an anime film filed under movies)."""
+        return self.media_type is MediaType.MOVIES
+
+    @property
+    def aired_unwatched(self) -> int:
+        """Return how many aired episodes are still unwatched."""
+        aired = self.total_episodes - self.not_aired_episodes
+        return max(0, aired - self.watched_episodes)
+
+    @property
+    def next_episode(self) -> tuple[int | None, int] | None:
+        """Return the next episode to watch as (season, episode)."""
+        return parse_episode_code(self.next_to_watch)
+
+    @property
+    def url(self) -> str:
+        """Return the item's Simkl page."""
+        slug = self.ids.get("slug")
+        return web_url(self.media_type, self.simkl_id, slug if isinstance(slug, str) else None)
+
+    @property
+    def watched_at(self) -> datetime | None:
+        """Return when it was last watched, hiding Simkl's "date unknown" placeholder."""
+        if self.last_watched_at is None or is_unknown_date(self.last_watched_at):
+            return None
+        return self.last_watched_at
+
+    def poster_url(self, image_base: str, size: str | None = None) -> str | None:
+        """Return the poster's URL at the given size suffix."""
+        return build_image_url(image_base, ImageKind.POSTER, self.poster, size)
+
+    def fanart_url(self, image_base: str, size: str | None = None) -> str | None:
+        """Return the fanart's URL at the given size suffix."""
+        return build_image_url(image_base, ImageKind.FANART, self.fanart, size)
+
+    def watched_minutes(self) -> int:
+        """Return the time spent watching it, from the runtime and the watched count."""
+        runtime = self.runtime or 0
+        if self.is_movie:
+            return runtime if self.status is ListStatus.COMPLETED else 0
+        return runtime * self.watched_episodes
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict for the store."""
+        return {
+            "simkl_id": self.simkl_id,
+            "media_type": self.media_type.value,
+            "title": self.title,
+            "year": self.year,
+            "status": self.status.value if self.status else None,
+            "poster": self.poster,
+            "fanart": self.fanart,
+            "runtime": self.runtime,
+            "ids": self.ids,
+            "added_at": _datetime_to_json(self.added_at),
+            "last_watched_at": _datetime_to_json(self.last_watched_at),
+            "user_rating": self.user_rating,
+            "user_rated_at": _datetime_to_json(self.user_rated_at),
+            "last_watched": self.last_watched,
+            "next_to_watch": self.next_to_watch,
+            "watched_episodes": self.watched_episodes,
+            "total_episodes": self.total_episodes,
+            "not_aired_episodes": self.not_aired_episodes,
+            "anime_type": self.anime_type,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild an entry from the store; raises on a malformed record."""
+        status = data.get("status")
+        return cls(
+            simkl_id=int(data["simkl_id"]),
+            media_type=MediaType(data["media_type"]),
+            title=str(data["title"]),
+            year=data.get("year"),
+            status=ListStatus(status) if status else None,
+            poster=data.get("poster"),
+            fanart=data.get("fanart"),
+            runtime=data.get("runtime"),
+            ids=dict(data.get("ids") or {}),
+            added_at=_datetime_from_json(data.get("added_at")),
+            last_watched_at=_datetime_from_json(data.get("last_watched_at")),
+            user_rating=data.get("user_rating"),
+            user_rated_at=_datetime_from_json(data.get("user_rated_at")),
+            last_watched=data.get("last_watched"),
+            next_to_watch=data.get("next_to_watch"),
+            watched_episodes=int(data.get("watched_episodes") or 0),
+            total_episodes=int(data.get("total_episodes") or 0),
+            not_aired_episodes=int(data.get("not_aired_episodes") or 0),
+            anime_type=data.get("anime_type"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaybackEntry:
+    """A paused, resumable playback session."""
+
+    playback_id: int
+    media_type: MediaType
+    progress: float
+    paused_at: datetime | None
+    title: str
+    year: int | None = None
+    simkl_id: int | None = None
+    poster: str | None = None
+    season: int | None = None
+    episode: int | None = None
+    episode_title: str | None = None
+
+    @classmethod
+    def from_api(cls, session: PlaybackSession) -> Self:
+        """Build an entry from a /sync/playback row."""
+        episode = session.episode
+        return cls(
+            playback_id=session.id,
+            media_type=session.media_type,
+            progress=session.progress,
+            paused_at=session.paused_at,
+            title=session.media.title,
+            year=session.media.year,
+            simkl_id=session.media.ids.simkl,
+            poster=session.media.poster,
+            season=episode.season if episode else None,
+            episode=episode.number if episode else None,
+            episode_title=episode.title if episode else None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict for the store."""
+        return {
+            "playback_id": self.playback_id,
+            "media_type": self.media_type.value,
+            "progress": self.progress,
+            "paused_at": _datetime_to_json(self.paused_at),
+            "title": self.title,
+            "year": self.year,
+            "simkl_id": self.simkl_id,
+            "poster": self.poster,
+            "season": self.season,
+            "episode": self.episode,
+            "episode_title": self.episode_title,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild an entry from the store; raises on a malformed record."""
+        return cls(
+            playback_id=int(data["playback_id"]),
+            media_type=MediaType(data["media_type"]),
+            progress=float(data["progress"]),
+            paused_at=_datetime_from_json(data.get("paused_at")),
+            title=str(data["title"]),
+            year=data.get("year"),
+            simkl_id=data.get("simkl_id"),
+            poster=data.get("poster"),
+            season=data.get("season"),
+            episode=data.get("episode"),
+            episode_title=data.get("episode_title"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    """The Simkl account the config entry is linked to."""
+
+    account_id: int
+    name: str
+    avatar: str | None = None
+    timezone: str | None = None
+    account_type: str | None = None
+
+    @classmethod
+    def from_api(cls, settings: UserSettings) -> Self:
+        """Build the account from /users/settings."""
+        return cls(
+            account_id=settings.account_id,
+            name=settings.name,
+            avatar=settings.avatar,
+            timezone=settings.timezone,
+            account_type=settings.account_type,
+        )
+
+    @property
+    def profile_url(self) -> str:
+        """Return the user's public Simkl profile."""
+        return f"{SIMKL_URL}/{self.account_id}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict for the store."""
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "avatar": self.avatar,
+            "timezone": self.timezone,
+            "account_type": self.account_type,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild the account from the store; raises on a malformed record."""
+        return cls(
+            account_id=int(data["account_id"]),
+            name=str(data["name"]),
+            avatar=data.get("avatar"),
+            timezone=data.get("timezone"),
+            account_type=data.get("account_type"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Totals:
+    """Totals computed from the library, so that /users/stats is never polled."""
+
+    episodes_watched: int
+    movies_watched: int
+    minutes_watched: int
+
+
+@dataclass(slots=True, kw_only=True, eq=False)
+class Library:
+    """Everything synced for one account.
+
+    Compared by identity: the coordinator hands out a new object only when something
+    changed, so an unchanged poll does not wake every entity.
+    """
+
+    account: Account
+    activities: Activities | None = None
+    items: dict[int, LibraryEntry] = field(default_factory=dict)
+    playback: dict[int, PlaybackEntry] = field(default_factory=dict)
+
+    def copy(self) -> Library:
+        """Return a copy whose dicts can change without touching this one."""
+        return replace(self, items=dict(self.items), playback=dict(self.playback))
+
+    def entries(
+        self, media_type: MediaType | None = None, status: ListStatus | None = None
+    ) -> Iterator[LibraryEntry]:
+        """Iterate over the entries of a type and/or a list."""
+        for entry in self.items.values():
+            if media_type is not None and entry.media_type is not media_type:
+                continue
+            if status is not None and entry.status is not status:
+                continue
+            yield entry
+
+    def count(self, media_type: MediaType, status: ListStatus) -> int:
+        """Return how many entries of a type are in a list."""
+        return sum(1 for _ in self.entries(media_type, status))
+
+    def upsert(self, items: Iterable[LibraryItem]) -> int:
+        """Add or replace entries; returns how many had a Simkl id."""
+        stored = 0
+        for item in items:
+            if (entry := LibraryEntry.from_api(item)) is not None:
+                self.items[entry.simkl_id] = entry
+                stored += 1
+        return stored
+
+    def replace_type(self, media_type: MediaType, items: Iterable[LibraryItem]) -> None:
+        """Replace all entries of a type with a full list."""
+        for simkl_id in [e.simkl_id for e in self.entries(media_type)]:
+            del self.items[simkl_id]
+        self.upsert(items)
+
+    def keep_only(self, media_type: MediaType, simkl_ids: set[int]) -> list[int]:
+        """Drop entries of a type that are not in `simkl_ids`; returns the dropped ids."""
+        dropped = [e.simkl_id for e in self.entries(media_type) if e.simkl_id not in simkl_ids]
+        for simkl_id in dropped:
+            del self.items[simkl_id]
+        return dropped
+
+    def apply_ratings(self, media_type: MediaType, rated: Iterable[LibraryItem]) -> None:
+        """Make the ratings of a type match a full ratings list."""
+        ratings = {
+            entry.simkl_id: entry
+            for item in rated
+            if (entry := LibraryEntry.from_api(item)) is not None
+        }
+        for entry in list(self.entries(media_type)):
+            if entry.simkl_id not in ratings and entry.user_rating is not None:
+                self.items[entry.simkl_id] = replace(entry, user_rating=None, user_rated_at=None)
+        for simkl_id, rated_entry in ratings.items():
+            current = self.items.get(simkl_id)
+            self.items[simkl_id] = (
+                replace(
+                    current,
+                    user_rating=rated_entry.user_rating,
+                    user_rated_at=rated_entry.user_rated_at,
+                )
+                if current is not None
+                else rated_entry
+            )
+
+    def replace_playback(
+        self, media_types: Iterable[MediaType], sessions: Iterable[PlaybackSession]
+    ) -> None:
+        """Replace the paused sessions of the given types with a full list."""
+        kinds = set(media_types)
+        self.playback = {
+            playback_id: entry
+            for playback_id, entry in self.playback.items()
+            if entry.media_type not in kinds
+        }
+        for session in sessions:
+            if session.media_type in kinds:
+                self.playback[session.id] = PlaybackEntry.from_api(session)
+
+    def last_watched(self) -> LibraryEntry | None:
+        """Return the most recently watched entry with a known date."""
+        watched = [e for e in self.items.values() if e.watched_at is not None]
+        return max(watched, key=lambda e: e.watched_at or datetime.min, default=None)
+
+    def totals(self) -> Totals:
+        """Return totals computed from the library."""
+        episodes = movies = minutes = 0
+        for entry in self.items.values():
+            minutes += entry.watched_minutes()
+            if entry.is_movie:
+                movies += entry.status is ListStatus.COMPLETED
+            else:
+                episodes += entry.watched_episodes
+        return Totals(episodes_watched=episodes, movies_watched=movies, minutes_watched=minutes)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict for the store."""
+        return {
+            "account": self.account.to_json(),
+            "activities": self.activities.to_json() if self.activities else None,
+            "items": [entry.to_json() for entry in self.items.values()],
+            "playback": [entry.to_json() for entry in self.playback.values()],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild the library from the store; raises on a malformed record."""
+        activities = data.get("activities")
+        items = (LibraryEntry.from_json(item) for item in data["items"])
+        playback = (PlaybackEntry.from_json(item) for item in data["playback"])
+        return cls(
+            account=Account.from_json(data["account"]),
+            activities=Activities.from_json(activities) if activities else None,
+            items={entry.simkl_id: entry for entry in items},
+            playback={entry.playback_id: entry for entry in playback},
+        )
