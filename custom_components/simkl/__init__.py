@@ -37,4 +37,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bo
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
     """Delete the stored library of a removed account."""
-    await Store[object](hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}").async_remove()
+    await Store[dict[str, object]](hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}").async_remove()

@@ -16,7 +16,7 @@ The library and the timestamps are stored, so a restart costs one activities req
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
@@ -46,7 +46,12 @@ from .data import SimklConfigEntry
 from .library import Account, Library
 
 # The activities key of each library type, and the paused-session endpoint that covers it.
-_PLAYBACK_KIND = {MediaType.SHOWS: "episodes", MediaType.ANIME: "episodes", MediaType.MOVIES: "movies"}
+type PlaybackKind = Literal["episodes", "movies"]
+_PLAYBACK_KIND: dict[MediaType, PlaybackKind] = {
+    MediaType.SHOWS: "episodes",
+    MediaType.ANIME: "episodes",
+    MediaType.MOVIES: "movies",
+}
 
 
 @contextmanager
@@ -128,8 +133,10 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
     @property
     def library(self) -> Library:
         """Return the current library, stored or synced."""
-        if self.data is not None:
-            return self.data
+        # `data` is None until the first refresh, although typed as the library.
+        synced: Library | None = self.data
+        if synced is not None:
+            return synced
         assert self._cached is not None
         return self._cached
 
@@ -150,7 +157,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         if previous is None:
             await self._async_full_sync(library)
         else:
-            playback_kinds: set[str] = set()
+            playback_kinds: set[PlaybackKind] = set()
             for media_type in MediaType:
                 old, new = previous.for_type(media_type), activities.for_type(media_type)
                 await self._async_sync_type(library, media_type, old, new)
