@@ -1,0 +1,49 @@
+"""Diagnostics of a linked Simkl account, without secrets or personal details."""
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_ACCESS_TOKEN
+
+from .api import ListStatus, MediaType
+from .const import CONF_CLIENT_ID
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .data import SimklConfigEntry
+
+# The entry title and unique id are the user's name and account id.
+TO_REDACT = {
+    CONF_ACCESS_TOKEN,
+    CONF_CLIENT_ID,
+    "title",
+    "unique_id",
+    "account_id",
+    "name",
+    "avatar",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SimklConfigEntry
+) -> dict[str, Any]:
+    """Return the entry, its options and a summary of the synced library."""
+    coordinator = entry.runtime_data.coordinator
+    library = coordinator.library
+    activities = library.activities
+    return {
+        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "account": async_redact_data(library.account.to_json(), TO_REDACT),
+        "library": {
+            "items": {
+                media_type.value: {
+                    status.value: library.count(media_type, status) for status in ListStatus
+                }
+                for media_type in MediaType
+            },
+            "paused_sessions": len(library.playback),
+            "activities": activities.to_json() if activities is not None else None,
+        },
+        "last_update_success": coordinator.last_update_success,
+    }

@@ -1,0 +1,923 @@
+"""Lenient parsing of Simkl payloads and the wire format of request bodies."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from custom_components.simkl.api import (
+    UNKNOWN_WATCHED_AT,
+    Activities,
+    Airs,
+    AllItems,
+    CalendarEntry,
+    CalendarFile,
+    EpisodeInfo,
+    EpisodeRef,
+    FileMatch,
+    Ids,
+    LibraryItem,
+    ListStatus,
+    MediaActivities,
+    MediaInfo,
+    MediaSummary,
+    MediaType,
+    PinAuthorized,
+    PinCode,
+    PinExpired,
+    PinPending,
+    PlaybackSession,
+    ScrobbleRequest,
+    ScrobbleResult,
+    SearchResult,
+    SyncEpisode,
+    SyncEpisodeNumber,
+    SyncItem,
+    SyncRequest,
+    SyncResult,
+    SyncSeason,
+    UserSettings,
+    UserStats,
+    WatchedCheck,
+    WatchedEpisode,
+    WatchedSeason,
+    format_datetime,
+    is_unknown_date,
+    parse_date,
+    parse_datetime,
+)
+from custom_components.simkl.api.models import parse_list, parse_pin_result
+
+TOKYO = timezone(timedelta(hours=9))
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-05-13T16:08:00Z", datetime(2026, 5, 13, 16, 8, tzinfo=UTC)),
+        ("2026-05-13T16:08:00", datetime(2026, 5, 13, 16, 8, tzinfo=UTC)),
+        (" 2026-05-13 ", datetime(2026, 5, 13, tzinfo=UTC)),
+        ("2026-05-14T00:26:00+09:00", datetime(2026, 5, 14, 0, 26, tzinfo=TOKYO)),
+        ("not a date", None),
+        ("", None),
+        (1747152480, None),
+        (None, None),
+    ],
+)
+def test_parse_datetime_is_aware_or_none(value: object, expected: datetime | None) -> None:
+    """Timestamps come back aware (naive ones as UTC); junk becomes None."""
+    parsed = parse_datetime(value)
+    assert parsed == expected
+    if parsed is not None:
+        assert parsed.tzinfo is not None
+
+
+def test_parse_datetime_keeps_the_network_offset() -> None:
+    """Broadcast times keep the network's offset, which decides the local air date."""
+    parsed = parse_datetime("2026-05-14T00:26:00+09:00")
+    assert parsed is not None
+    assert parsed.utcoffset() == timedelta(hours=9)
+    assert parsed.date() == date(2026, 5, 14)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-08-07", date(2026, 8, 7)),
+        ("2026-08-07T04:00:00Z", date(2026, 8, 7)),
+        ("08/07/2026", None),
+        (None, None),
+        (20260807, None),
+    ],
+)
+def test_parse_date(value: object, expected: date | None) -> None:
+    """Release dates are plain dates; a timestamp gives its date part."""
+    assert parse_date(value) == expected
+
+
+def test_format_datetime_is_utc_seconds_with_z() -> None:
+    """Simkl expects `...Z` in UTC without fractions; naive values count as UTC."""
+    assert (
+        format_datetime(datetime(2026, 5, 14, 0, 26, 30, 999_999, tzinfo=TOKYO))
+        == "2026-05-13T15:26:30Z"
+    )
+    assert format_datetime(datetime(2026, 5, 13, 16, 8)) == "2026-05-13T16:08:00Z"  # noqa: DTZ001
+
+
+def test_the_1970_placeholder_is_an_unknown_date() -> None:
+    """`1970-01-01T00:00:01Z` means "watched, date unknown", in any offset."""
+    placeholder = parse_datetime("1970-01-01T00:00:01Z")
+    assert placeholder == UNKNOWN_WATCHED_AT
+    assert is_unknown_date(placeholder)
+    assert is_unknown_date(parse_datetime("1969-12-31T19:00:01-05:00"))
+    assert is_unknown_date(datetime(1970, 1, 1, 0, 0, 1))  # noqa: DTZ001
+    assert not is_unknown_date(parse_datetime("2026-05-13T16:08:00Z"))
+    assert not is_unknown_date(None)
+    assert format_datetime(UNKNOWN_WATCHED_AT) == "1970-01-01T00:00:01Z"
+
+
+# --- ids and media blocks ---------------------------------------------------------------------
+
+
+def test_ids_read_simkl_and_simkl_id_alike() -> None:
+    """Some endpoints say `simkl`, others `simkl_id`; both are the Simkl id."""
+    assert Ids.from_json({"simkl": 548312}).simkl == 548312
+    assert Ids.from_json({"simkl_id": 548312}).simkl == 548312
+    assert Ids.from_json({"simkl_id": "548312"}).simkl == 548312
+
+
+def test_ids_are_lenient() -> None:
+    """Numeric strings become numbers, slugs and unknown ids land in `other`, junk is dropped."""
+    ids = Ids.from_json(
+        {
+            "simkl": 548312,
+            "slug": "stranger-things",
+            "imdb": "tt4574334",
+            "tmdb": "66732",
+            "tvdb": "stranger-things-slug",
+            "mal": 1.0,
+            "anidb": 2.5,
+            "zap2it": "SH02",
+            "netflix": 80057281,
+            "empty": "",
+            "flag": True,
+            "nested": {"a": 1},
+            "imdb_missing": None,
+        }
+    )
+    assert ids.simkl == 548312
+    assert ids.slug == "stranger-things"
+    assert ids.imdb == "tt4574334"
+    assert ids.tmdb == 66732
+    assert ids.tvdb is None
+    assert ids.mal == 1
+    assert ids.anidb is None
+    assert ids.other == {
+        "tvdb": "stranger-things-slug",
+        "anidb": "2.5",
+        "zap2it": "SH02",
+        "netflix": 80057281,
+    }
+    assert ids.to_json() == {
+        "simkl": 548312,
+        "slug": "stranger-things",
+        "imdb": "tt4574334",
+        "tmdb": 66732,
+        "mal": 1,
+        "tvdb": "stranger-things-slug",
+        "anidb": "2.5",
+        "zap2it": "SH02",
+        "netflix": 80057281,
+    }
+
+
+def test_ids_skip_nulls_and_read_numeric_imdb_as_text() -> None:
+    """`null` ids are absent; a number where text is expected becomes text."""
+    assert Ids.from_json({"tmdb": None, "slug": None, "imdb": 1375666, "anilist": [1]}) == Ids(
+        imdb="1375666"
+    )
+
+
+@pytest.mark.parametrize("empty", [None, {}, [], "x"])
+def test_ids_of_nothing(empty: object) -> None:
+    """A missing or malformed `ids` gives empty ids."""
+    assert Ids.from_json(empty) == Ids()
+    assert Ids.from_json(empty).to_json() == {}
+
+
+def test_ids_round_trip_and_hash() -> None:
+    """Ids survive to_json/from_json and can key a dict despite `other`."""
+    ids = Ids(simkl=1, imdb="tt1", tmdb=2, other={"letterboxd": "x"})
+    assert Ids.from_json(ids.to_json()) == ids
+    assert {ids: "found"}[Ids(simkl=1, imdb="tt1", tmdb=2, other={"letterboxd": "x"})] == "found"
+
+
+@pytest.mark.parametrize(
+    ("runtime", "minutes"),
+    [(50, 50), ("50", 50), ("45m", 45), ("1h 30m", 90), ("2h", 120), ("24 min", 24), ("?", None)],
+)
+def test_media_runtime_in_minutes(runtime: object, minutes: int | None) -> None:
+    """Runtimes come as numbers or as text such as `45m` (calendar v2 metadata)."""
+    assert MediaInfo.from_json({"title": "X", "runtime": runtime}).runtime == minutes
+
+
+def test_media_info_tolerates_missing_fields() -> None:
+    """Only the block itself is needed; everything else is optional."""
+    assert MediaInfo.from_json(None) == MediaInfo()
+    info = MediaInfo.from_json({"title": "Inception", "year": "2010", "poster": "ab/abc", "x": 1})
+    assert (info.title, info.year, info.poster, info.fanart) == ("Inception", 2010, "ab/abc", None)
+
+
+def test_episode_ref_reads_episode_or_number() -> None:
+    """Playback examples show both `episode.episode` and `episode.number`."""
+    assert EpisodeRef.from_json({"season": 1, "number": 3}).number == 3
+    assert EpisodeRef.from_json({"season": 1, "episode": 3}).number == 3
+    ref = EpisodeRef.from_json(
+        {"season": 1, "number": 3, "episode": 9, "title": "Ep", "tvdb": {"season": 2, "episode": 5}}
+    )
+    assert ref == EpisodeRef(season=1, number=3, title="Ep", tvdb_season=2, tvdb_number=5)
+    flat = EpisodeRef.from_json({"number": 4, "tvdb_season": 1, "tvdb_number": 16})
+    assert (flat.tvdb_season, flat.tvdb_number) == (1, 16)
+
+
+def test_parse_list_skips_unusable_entries() -> None:
+    """A bad entry is skipped, not fatal; `null` and `{}` are empty lists."""
+    assert parse_list(PlaybackSession.from_json, [{"id": 1}, {"progress": 3}, "junk"]) == [
+        PlaybackSession(id=1)
+    ]
+    assert parse_list(PlaybackSession.from_json, None) == []
+    assert parse_list(PlaybackSession.from_json, {}) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [(8, 8.0), ("8.5", 8.5), (" 7 ", 7.0), ("n/a", None), (True, None), (None, None)],
+)
+def test_numbers_are_read_leniently(raw: object, number: float | None) -> None:
+    """Numeric strings count as numbers; booleans and text do not."""
+    entry = CalendarEntry.from_json({"ratings": {"simkl": {"rating": raw}}, "rank": raw})
+    assert entry.rating == number
+    assert entry.rank == (int(number) if number is not None and number.is_integer() else None)
+
+
+# --- authentication and user ------------------------------------------------------------------
+
+
+def test_pin_code_defaults_and_aliases() -> None:
+    """`verification_uri` stands in for `verification_url`; missing timings get defaults."""
+    code = PinCode.from_json({"user_code": "5G6JA", "verification_uri": "https://simkl.com/pin/"})
+    assert code == PinCode(
+        user_code="5G6JA", verification_url="https://simkl.com/pin/", expires_in=900, interval=5
+    )
+    assert PinCode.from_json({"user_code": "X"}).verification_url == "https://simkl.com/pin"
+    with pytest.raises(ValueError, match="user_code"):
+        PinCode.from_json({"result": "OK"})
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"result": "KO", "message": "Authorization pending"}, PinPending()),
+        ({"result": "KO", "message": "Slow down"}, PinPending(slow_down=True)),
+        (None, PinPending()),
+        ({"result": "OK", "access_token": "tok"}, PinAuthorized(access_token="tok")),
+        (
+            {"result": "OK", "device_code": "DEVICE_CODE", "user_code": "NEW01", "interval": 2},
+            PinExpired(new_code=PinCode(user_code="NEW01", interval=2)),
+        ),
+        ({"result": "OK", "device_code": "DEVICE_CODE"}, PinExpired()),
+    ],
+)
+def test_pin_poll_results(body: object, expected: object) -> None:
+    """Every poll answer is 200; the body tells pending, authorized and expired apart."""
+    assert parse_pin_result(body) == expected
+
+
+def test_pin_authorized_hides_the_token_from_repr() -> None:
+    """A logged result must not leak the token."""
+    assert "secret-token" not in repr(PinAuthorized(access_token="secret-token"))
+
+
+def test_user_settings() -> None:
+    """The account id is required; the rest is optional."""
+    settings = UserSettings.from_json(
+        {
+            "user": {"name": "alice", "avatar": "av/avatar", "joined_at": "2020-01-02T03:04:05Z"},
+            "account": {"id": "424242", "timezone": "Europe/Lisbon", "type": "vip"},
+            "connections": {"facebook": False},
+        }
+    )
+    assert settings == UserSettings(
+        account_id=424242,
+        name="alice",
+        avatar="av/avatar",
+        timezone="Europe/Lisbon",
+        account_type="vip",
+        joined_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    assert UserSettings.from_json({"account": {"id": 1}}) == UserSettings(account_id=1)
+    with pytest.raises(ValueError, match="account id"):
+        UserSettings.from_json({"user": {"name": "alice"}})
+
+
+def test_user_stats() -> None:
+    """Counters per list, legacy lists included, and the watched-episode total."""
+    stats = UserStats.from_json(
+        {
+            "total_mins": 1000,
+            "movies": {"total_mins": 300, "completed": {"mins": 300, "count": 2}},
+            "tv": {
+                "total_mins": 600,
+                "watching": {"watched_episodes_count": 10, "count": 2, "left_to_watch_mins": 90},
+                "completed": {"watched_episodes_count": 20, "count": 1},
+                "notinteresting": {"count": 4},
+            },
+            "anime": None,
+            "watched_last_week": {"total_mins": 95},
+        }
+    )
+    assert stats.total_mins == 1000
+    assert stats.watched_last_week_mins == 95
+    assert stats.for_type(MediaType.MOVIES).count(ListStatus.COMPLETED) == 2
+    assert stats.for_type(MediaType.MOVIES).count(ListStatus.WATCHING) == 0
+    tv = stats.for_type(MediaType.SHOWS)
+    assert tv.total_mins == 600
+    assert tv.watched_episodes == 30
+    assert tv.statuses["watching"].left_to_watch_mins == 90
+    assert tv.statuses["notinteresting"].count == 4
+    assert tv.count(ListStatus.HOLD) == 0
+    assert stats.for_type(MediaType.ANIME).statuses == {}
+    assert stats.raw["total_mins"] == 1000
+    assert UserStats.from_json(None) == UserStats()
+
+
+# --- activities -------------------------------------------------------------------------------
+
+ACTIVITIES = {
+    "all": "2026-05-13T16:08:00Z",
+    "settings": {"all": "2026-01-01T00:00:00Z"},
+    "tv_shows": {
+        "all": "2026-05-13T16:08:00Z",
+        "rated_at": None,
+        "playback": "2026-05-12T10:00:00Z",
+        "plantowatch": None,
+        "watching": "2026-05-13T16:08:00Z",
+        "completed": None,
+        "hold": None,
+        "dropped": None,
+        "removed_from_list": None,
+    },
+    "anime": {
+        "all": None,
+        "rated_at": None,
+        "playback": None,
+        "plantowatch": None,
+        "watching": None,
+        "completed": None,
+        "hold": None,
+        "dropped": None,
+        "removed_from_list": None,
+    },
+    "movies": {
+        "all": "2026-04-01T00:00:00Z",
+        "rated_at": "2026-04-01T00:00:00Z",
+        "playback": None,
+        "plantowatch": None,
+        "completed": "2026-04-01T00:00:00Z",
+        "dropped": None,
+        "removed_from_list": "2026-03-01T00:00:00Z",
+    },
+}
+
+
+def test_activities_round_trip() -> None:
+    """A stored copy reads back equal; movies' missing keys stay None."""
+    activities = Activities.from_json(ACTIVITIES)
+    assert activities.all == datetime(2026, 5, 13, 16, 8, tzinfo=UTC)
+    assert activities.settings_all == datetime(2026, 1, 1, tzinfo=UTC)
+    assert activities.for_type(MediaType.SHOWS).status(ListStatus.WATCHING) == activities.all
+    assert activities.for_type(MediaType.MOVIES).watching is None
+    assert activities.for_type(MediaType.MOVIES).status(ListStatus.COMPLETED) == datetime(
+        2026, 4, 1, tzinfo=UTC
+    )
+    assert activities.for_type(MediaType.ANIME) == MediaActivities()
+    stored = activities.to_json()
+    assert stored["tv_shows"]["playback"] == "2026-05-12T10:00:00Z"
+    assert stored["movies"]["watching"] is None
+    assert Activities.from_json(stored) == activities
+
+
+@pytest.mark.parametrize("empty", [None, {}, {"settings": None, "tv_shows": []}])
+def test_activities_of_an_empty_answer(empty: object) -> None:
+    """Nothing ever happened: every timestamp is None, and the copy still round-trips."""
+    activities = Activities.from_json(empty)
+    assert activities == Activities()
+    assert activities.to_json()["settings"] == {"all": None}
+    assert Activities.from_json(activities.to_json()) == activities
+
+
+# --- library ----------------------------------------------------------------------------------
+
+
+def test_library_item_full() -> None:
+    """An all-items row with extended episodes and next-watch info."""
+    item = LibraryItem.from_json(
+        {
+            "added_to_watchlist_at": "2026-01-01T00:00:00Z",
+            "last_watched_at": "2026-05-01T00:00:00Z",
+            "user_rated_at": None,
+            "user_rating": None,
+            "status": "watching",
+            "last_watched": "S01E02",
+            "next_to_watch": "S01E03",
+            "watched_episodes_count": "2",
+            "total_episodes_count": 8,
+            "not_aired_episodes_count": 0,
+            "show": {"title": "Severance", "year": 2022, "ids": {"simkl": 1186633}},
+            "seasons": [
+                {
+                    "number": 1,
+                    "episodes": [
+                        {"number": 1, "watched_at": "1970-01-01T00:00:01Z"},
+                        {"episode": 2},
+                        {"title": "no number"},
+                    ],
+                }
+            ],
+            "next_to_watch_info": {"title": "Ep 3", "season": 1, "episode": 3},
+            "memo": {"text": "unknown field"},
+        },
+        MediaType.SHOWS,
+    )
+    assert item.media_type is MediaType.SHOWS
+    assert item.media.ids.simkl == 1186633
+    assert item.status is ListStatus.WATCHING
+    assert item.watched_episodes_count == 2
+    assert item.user_rating is None
+    assert item.seasons == [
+        WatchedSeason(
+            number=1,
+            episodes=[
+                WatchedEpisode(number=1, watched_at=UNKNOWN_WATCHED_AT),
+                WatchedEpisode(number=2),
+            ],
+        )
+    ]
+    assert item.next_to_watch_info == {"title": "Ep 3", "season": 1, "episode": 3}
+
+
+def test_library_item_anime_flat_episodes_and_inferred_type() -> None:
+    """Anime lists episodes without seasons; the section comes from `type` when not given."""
+    item = LibraryItem.from_json(
+        {
+            "type": "anime",
+            "anime_type": "tv",
+            "status": "not-a-status",
+            "show": {"title": "Frieren", "ids": {"simkl_id": 2133914, "mal": 52991}},
+            "episodes": [{"number": 1}, {"number": 2}],
+            "next_to_watch_info": "junk",
+        }
+    )
+    assert item.media_type is MediaType.ANIME
+    assert item.anime_type == "tv"
+    assert item.status is None
+    assert item.seasons == [
+        WatchedSeason(episodes=[WatchedEpisode(number=1), WatchedEpisode(number=2)])
+    ]
+    assert item.next_to_watch_info is None
+
+
+def test_library_item_ids_only_and_errors() -> None:
+    """`extended=simkl_ids_only` rows may carry bare ids; a row of nothing is rejected."""
+    movie = LibraryItem.from_json({"movie": {"ids": {"simkl": 475479}}})
+    assert movie.media_type is MediaType.MOVIES
+    bare = LibraryItem.from_json({"ids": {"simkl": 475479}}, MediaType.MOVIES)
+    assert bare.media.ids.simkl == 475479
+    with pytest.raises(ValueError, match="media block"):
+        LibraryItem.from_json({"status": "completed"}, MediaType.MOVIES)
+    with pytest.raises(ValueError, match="media type"):
+        LibraryItem.from_json({"ids": {"simkl": 1}})
+
+
+@pytest.mark.parametrize("empty", [None, {}, [], "junk"])
+def test_all_items_empty_answers(empty: object) -> None:
+    """An empty library is `null`, an empty delta `{}`."""
+    items = AllItems.from_json(empty)
+    assert items == AllItems()
+    assert all(items.items(media_type) == [] for media_type in MediaType)
+
+
+def test_all_items_sections_and_bare_lists() -> None:
+    """Sections are kept apart; a bare list takes the requested section."""
+    items = AllItems.from_json(
+        {
+            "shows": [{"show": {"title": "A", "ids": {"simkl": 1}}}, {"bad": True}],
+            "anime": [{"show": {"title": "B", "ids": {"simkl": 2}}}],
+            "movies": [{"movie": {"title": "C", "ids": {"simkl": 3}}}],
+            "unknown": [{"movie": {"title": "D"}}],
+        }
+    )
+    assert [item.media.title for item in items.items(MediaType.SHOWS)] == ["A"]
+    assert [item.media.title for item in items.items(MediaType.ANIME)] == ["B"]
+    assert [item.media.title for item in items.items(MediaType.MOVIES)] == ["C"]
+    assert items.anime[0].media_type is MediaType.ANIME
+    bare = AllItems.from_json([{"show": {"title": "E"}}], MediaType.ANIME)
+    assert [item.media.title for item in bare.anime] == ["E"]
+
+
+# --- playback and scrobble --------------------------------------------------------------------
+
+
+def test_playback_sessions() -> None:
+    """Episodes and movies, with either episode-number spelling; an id is required."""
+    episode = PlaybackSession.from_json(
+        {
+            "id": 7340000002,
+            "progress": "33.5",
+            "paused_at": "2026-05-12T10:00:00Z",
+            "type": "episode",
+            "episode": {"season": 3, "episode": 3},
+            "show": {"title": "Severance", "ids": {"simkl": 1186633}},
+        }
+    )
+    assert episode.id == 7340000002
+    assert episode.progress == 33.5
+    assert episode.type == "episode"
+    assert episode.media_type is MediaType.SHOWS
+    assert episode.episode == EpisodeRef(season=3, number=3)
+    movie = PlaybackSession.from_json({"id": 5, "movie": {"title": "Interstellar"}})
+    assert (movie.type, movie.media_type, movie.episode) == ("movie", MediaType.MOVIES, None)
+    anime = PlaybackSession.from_json({"id": 6, "anime": {"title": "Frieren"}, "episode": {}})
+    assert anime.media_type is MediaType.ANIME
+    assert anime.episode == EpisodeRef()
+    typed_movie = PlaybackSession.from_json({"id": 7, "type": "movie", "progress": None})
+    assert (typed_movie.media_type, typed_movie.progress) == (MediaType.MOVIES, 0.0)
+    assert PlaybackSession.from_json({"id": 8}).media_type is MediaType.SHOWS
+    with pytest.raises(ValueError, match="no id"):
+        PlaybackSession.from_json({"progress": 10})
+
+
+def test_scrobble_request_wire_format_and_round_trip() -> None:
+    """One singular media block, an `episode` object, progress clamped to 0-100."""
+    request = ScrobbleRequest(
+        media_type="show",
+        ids=Ids(simkl=548312, imdb="tt4574334"),
+        title="Stranger Things",
+        year=2016,
+        season=1,
+        episode=3,
+        progress=42.123,
+    )
+    body = request.to_json()
+    assert body == {
+        "progress": 42.12,
+        "show": {
+            "title": "Stranger Things",
+            "year": 2016,
+            "ids": {"simkl": 548312, "imdb": "tt4574334"},
+        },
+        "episode": {"season": 1, "number": 3},
+    }
+    assert ScrobbleRequest.from_json(body) == ScrobbleRequest(
+        media_type="show",
+        ids=Ids(simkl=548312, imdb="tt4574334"),
+        title="Stranger Things",
+        year=2016,
+        season=1,
+        episode=3,
+        progress=42.12,
+    )
+    movie = ScrobbleRequest(media_type="movie", ids=Ids(imdb="tt1375666"), progress=120)
+    assert movie.to_json() == {"progress": 100.0, "movie": {"ids": {"imdb": "tt1375666"}}}
+    assert ScrobbleRequest.from_json(movie.to_json()) == ScrobbleRequest(
+        media_type="movie", ids=Ids(imdb="tt1375666"), progress=100.0
+    )
+    anime = ScrobbleRequest(media_type="anime", ids=Ids(mal=37987))
+    assert anime.to_json() == {"anime": {"ids": {"mal": 37987}}}
+    assert ScrobbleRequest.from_json(anime.to_json()) == anime
+    assert ScrobbleRequest(media_type="movie", progress=-5).to_json()["progress"] == 0.0
+    legacy = ScrobbleRequest.from_json({"show": {"ids": {}}, "episode": {"episode": 4}})
+    assert legacy.episode == 4
+    with pytest.raises(ValueError, match="no movie, show or anime"):
+        ScrobbleRequest.from_json({"progress": 10})
+
+
+def test_scrobble_result() -> None:
+    """The playback id, action and echoed item; an empty answer gives defaults."""
+    result = ScrobbleResult.from_json(
+        {
+            "id": 7340000003,
+            "action": "scrobble",
+            "progress": 100,
+            "show": {"title": "Stranger Things", "ids": {"simkl": 548312}},
+            "episode": {"season": 1, "number": 3, "tvdb_season": 1, "tvdb_number": 3},
+        }
+    )
+    assert (result.id, result.action, result.progress, result.media_type) == (
+        7340000003,
+        "scrobble",
+        100.0,
+        "show",
+    )
+    assert result.media is not None
+    assert result.media.ids.simkl == 548312
+    assert result.episode == EpisodeRef(season=1, number=3, tvdb_season=1, tvdb_number=3)
+    assert ScrobbleResult.from_json(None) == ScrobbleResult()
+
+
+# --- sync writes ------------------------------------------------------------------------------
+
+
+def test_sync_request_round_trip() -> None:
+    """Every part of a sync write survives to_json/from_json; unset fields are left out."""
+    watched = datetime(2026, 5, 13, 16, 8, tzinfo=UTC)
+    request = SyncRequest(
+        movies=[
+            SyncItem(
+                ids=Ids(simkl=475479, imdb="tt1375666"),
+                title="Inception",
+                year=2010,
+                watched_at=UNKNOWN_WATCHED_AT,
+                to=ListStatus.COMPLETED,
+                rating=9,
+                rated_at=watched,
+                added_at=watched,
+            )
+        ],
+        shows=[
+            SyncItem(
+                ids=Ids(simkl=548312),
+                status=ListStatus.WATCHING,
+                seasons=[
+                    SyncSeason(number=1, watched_at=watched),
+                    SyncSeason(
+                        number=2,
+                        episodes=[
+                            SyncEpisodeNumber(number=1, watched_at=watched),
+                            SyncEpisodeNumber(number=2),
+                        ],
+                    ),
+                ],
+            )
+        ],
+        anime=[
+            SyncItem(
+                ids=Ids(mal=52991),
+                episodes=[SyncEpisodeNumber(number=1)],
+                use_tvdb_anime_seasons=True,
+            )
+        ],
+        episodes=[
+            SyncEpisode(ids=Ids(simkl=54831210003), watched_at=watched),
+            SyncEpisode(ids=Ids(tvdb=1)),
+        ],
+    )
+    body = request.to_json()
+    assert body == {
+        "movies": [
+            {
+                "ids": {"simkl": 475479, "imdb": "tt1375666"},
+                "title": "Inception",
+                "year": 2010,
+                "watched_at": "1970-01-01T00:00:01Z",
+                "to": "completed",
+                "rating": 9,
+                "rated_at": "2026-05-13T16:08:00Z",
+                "added_at": "2026-05-13T16:08:00Z",
+            }
+        ],
+        "shows": [
+            {
+                "ids": {"simkl": 548312},
+                "status": "watching",
+                "seasons": [
+                    {"number": 1, "watched_at": "2026-05-13T16:08:00Z"},
+                    {
+                        "number": 2,
+                        "episodes": [
+                            {"number": 1, "watched_at": "2026-05-13T16:08:00Z"},
+                            {"number": 2},
+                        ],
+                    },
+                ],
+            }
+        ],
+        "anime": [
+            {"ids": {"mal": 52991}, "episodes": [{"number": 1}], "use_tvdb_anime_seasons": True}
+        ],
+        "episodes": [
+            {"ids": {"simkl": 54831210003}, "watched_at": "2026-05-13T16:08:00Z"},
+            {"ids": {"tvdb": 1}},
+        ],
+    }
+    assert SyncRequest.from_json(body) == request
+    assert SyncRequest().to_json() == {}
+    assert SyncRequest.from_json(None) == SyncRequest()
+
+
+def test_sync_parts_need_numbers() -> None:
+    """Seasons and episodes without a number cannot be written, and are skipped on reading."""
+    with pytest.raises(ValueError, match="season has no number"):
+        SyncSeason.from_json({"episodes": []})
+    with pytest.raises(ValueError, match="episode has no number"):
+        SyncEpisodeNumber.from_json({"watched_at": "2026-01-01T00:00:00Z"})
+    item = SyncItem.from_json({"ids": {"simkl": 1}, "seasons": [{"x": 1}, {"number": 2}]})
+    assert item.seasons == [SyncSeason(number=2)]
+
+
+def test_sync_result_counts_and_statuses() -> None:
+    """Counts per section, echoed lists counted, statuses and unresolved items collected."""
+    result = SyncResult.from_json(
+        {
+            "added": {
+                "movies": 1,
+                "shows": [{"ids": {"simkl": 1}}, {"ids": {"simkl": 2}}],
+                "episodes": "3",
+                "junk": None,
+                "statuses": [
+                    {"request": {"ids": {"simkl": 1}}, "response": {"status": "watching"}}
+                ],
+            },
+            "deleted": {"movies": 2},
+            "not_found": {"movies": [{"ids": {"imdb": "tt0"}}], "shows": [], "episodes": None},
+            "statuses": [{"request": {}, "response": {"status": "completed"}}],
+        }
+    )
+    assert result.added == {"movies": 1, "shows": 2, "episodes": 3}
+    assert result.deleted == {"movies": 2}
+    assert result.not_found == {"movies": [{"ids": {"imdb": "tt0"}}], "shows": []}
+    assert result.not_found_count == 1
+    assert [status["response"]["status"] for status in result.statuses] == [
+        "watching",
+        "completed",
+    ]
+    empty = SyncResult.from_json(None)
+    assert empty == SyncResult()
+    assert empty.not_found_count == 0
+
+
+def test_watched_check() -> None:
+    """`result` is a bool, or None for `not_found`; the request keys are echoed back."""
+    check = WatchedCheck.from_json(
+        {
+            "simkl": 548312,
+            "type": "show",
+            "result": True,
+            "list": "completed",
+            "last_watched_at": "2026-01-01T00:00:00Z",
+            "episodes_total": 42,
+            "episodes_aired": 42,
+            "episodes_to_be_aired": 0,
+            "episodes_watched": "42",
+            "seasons": [],
+        }
+    )
+    assert check.result is True
+    assert check.list is ListStatus.COMPLETED
+    assert check.episodes_watched == 42
+    assert check.episodes_total == 42
+    assert check.request == {"simkl": 548312, "type": "show"}
+    unknown = WatchedCheck.from_json({"imdb": "tt0", "result": "not_found", "list": None})
+    assert (unknown.result, unknown.list, unknown.request) == (None, None, {"imdb": "tt0"})
+
+
+# --- search and catalog -----------------------------------------------------------------------
+
+
+def test_search_results_types() -> None:
+    """The type comes from `endpoint_type`, `type` or the endpoint that was searched."""
+    movie = SearchResult.from_json(
+        {"title": "Inception", "endpoint_type": "movies", "ids": {"simkl_id": 475479}}
+    )
+    assert (movie.media_type, movie.ids.simkl, movie.anime_type) == ("movie", 475479, None)
+    anime = SearchResult.from_json(
+        {"title": "Frieren", "endpoint_type": "anime", "type": "tv", "ep_count": 28}
+    )
+    assert (anime.media_type, anime.anime_type, anime.total_episodes) == ("anime", "tv", 28)
+    by_id = SearchResult.from_json(
+        {"type": "tv", "title": "Breaking Bad", "status": "ended", "total_episodes": 62}
+    )
+    assert (by_id.media_type, by_id.status, by_id.total_episodes) == ("tv", "ended", 62)
+    assert SearchResult.from_json({"type": "show"}).media_type == "tv"
+    assert SearchResult.from_json({"type": "podcast"}).media_type == "podcast"
+    assert SearchResult.from_json({"title": "X"}, default_type="anime").media_type == "anime"
+    assert SearchResult.from_json({"url": "/tv/1", "anime_type": "ova"}).url == "/tv/1"
+
+
+def test_file_match() -> None:
+    """A recognised episode, and the answer when nothing matched."""
+    match = FileMatch.from_json(
+        {
+            "type": "episode",
+            "show": {"title": "Stranger Things", "ids": {"simkl": 548312, "tmdbtv": "66732"}},
+            "episode": {"season": 1, "episode": 3, "multipart": False, "ids": {"simkl": 9}},
+        }
+    )
+    assert match.type == "episode"
+    assert match.media_kind == "show"
+    assert match.media is not None
+    assert match.media.ids.other == {"tmdbtv": "66732"}
+    assert match.episode == EpisodeRef(season=1, number=3)
+    assert FileMatch.from_json({}) == FileMatch()
+
+
+def test_media_summary() -> None:
+    """A catalog record with air slot, genres and release date."""
+    summary = MediaSummary.from_json(
+        {
+            "title": "Severance",
+            "year": 2022,
+            "type": "show",
+            "ids": {"simkl": 1186633, "imdb": "tt11280740"},
+            "overview": "Work-life balance.",
+            "runtime": 55,
+            "network": "Apple TV+",
+            "status": "airing",
+            "genres": ["drama", 3, "mystery"],
+            "first_aired": "2022-02-18T02:00:00Z",
+            "airs": {"day": "Thursday", "time": "21:00", "timezone": "America/New_York"},
+            "total_episodes": 19,
+            "certification": "TV-MA",
+            "country": "us",
+            "ratings": {"simkl": {"rating": 8.7}},
+        }
+    )
+    assert summary.ids.imdb == "tt11280740"
+    assert summary.genres == ["drama", "mystery"]
+    assert summary.airs == Airs(day="Thursday", time="21:00", timezone="America/New_York")
+    assert summary.first_aired == datetime(2022, 2, 18, 2, tzinfo=UTC)
+    movie = MediaSummary.from_json({"title": "Dune", "released": "2024-03-01", "airs": None})
+    assert (movie.released, movie.airs, movie.genres) == (date(2024, 3, 1), None, [])
+
+
+def test_episode_info() -> None:
+    """TV episodes have a season; anime carries the TVDB numbering; specials have neither."""
+    tv = EpisodeInfo.from_json(
+        {
+            "title": "Good News About Hell",
+            "season": 1,
+            "episode": 1,
+            "type": "episode",
+            "aired": True,
+            "img": "ep/img",
+            "date": "2022-02-17T21:00:00-05:00",
+            "ids": {"simkl_id": 118663310001},
+        }
+    )
+    assert (tv.season, tv.episode, tv.aired, tv.ids.simkl) == (1, 1, True, 118663310001)
+    assert tv.date is not None
+    assert tv.date.utcoffset() == timedelta(hours=-5)
+    anime = EpisodeInfo.from_json({"number": 5, "tvdb": {"season": 1, "episode": 5}, "aired": 1})
+    assert (anime.season, anime.episode, anime.tvdb_season, anime.tvdb_episode) == (None, 5, 1, 5)
+    assert anime.aired is False
+    special = EpisodeInfo.from_json({"title": "Special", "type": "special"})
+    assert (special.season, special.episode) == (None, None)
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+def test_calendar_v1_entries() -> None:
+    """A v1 file is a flat array; movies have a release date and no episode."""
+    calendar = CalendarFile.from_json(
+        [
+            {
+                "title": "Severance",
+                "poster": "po/ster",
+                "date": "2026-05-15T01:00:00Z",
+                "url": "/tv/1186633/severance",
+                "ids": {"simkl_id": 1186633, "slug": "severance"},
+                "episode": {"season": 2, "episode": 5, "url": "/tv/1186633/season-2/episode-5"},
+                "rank": 8,
+                "ratings": {"simkl": {"rating": 8.7, "votes": 100}},
+            },
+            {"title": "Frieren", "episode": {"number": 3}, "anime_type": "tv"},
+            {"title": "Project Hail Mary", "release_date": "2026-06-01"},
+            "junk",
+        ],
+        "Wed, 13 May 2026 12:00:00 GMT",
+    )
+    assert calendar.last_modified == "Wed, 13 May 2026 12:00:00 GMT"
+    first, anime, movie = calendar.entries
+    assert first.ids.simkl == 1186633
+    assert (first.season, first.episode, first.rank, first.rating) == (2, 5, 8, 8.7)
+    assert first.episode_url == "/tv/1186633/season-2/episode-5"
+    assert first.date == datetime(2026, 5, 15, 1, tzinfo=UTC)
+    assert (anime.season, anime.episode, anime.anime_type) == (None, 3, "tv")
+    assert (movie.release_date, movie.episode, movie.date) == (date(2026, 6, 1), None, None)
+    assert CalendarFile.from_json(None).entries == []
+
+
+def test_calendar_v2_entries_take_metadata() -> None:
+    """A v2 file joins each airing with its title's metadata by Simkl id."""
+    calendar = CalendarFile.from_json(
+        {
+            "calendar": [
+                {
+                    "simkl_id": 1186633,
+                    "date": "2026-05-15T01:00:00Z",
+                    "finale_type": 2,
+                    "episode": {"season": 2, "episode": 10, "title": "Finale"},
+                },
+                {"simkl_id": 2494385, "date": "2026-05-16T15:26:00Z"},
+            ],
+            "metadata": {
+                "1186633": {"title": "Severance", "poster": "po/ster", "runtime": "55m"},
+                "2494385": {"title": "Frieren", "ids": {"simkl_id": 2494385, "mal": 59978}},
+            },
+        }
+    )
+    severance, frieren = calendar.entries
+    assert severance == CalendarEntry(
+        title="Severance",
+        poster="po/ster",
+        date=datetime(2026, 5, 15, 1, tzinfo=UTC),
+        ids=Ids(simkl=1186633),
+        season=2,
+        episode=10,
+        episode_title="Finale",
+        finale_type=2,
+    )
+    assert frieren.ids == Ids(simkl=2494385, mal=59978)
+    assert frieren.episode is None

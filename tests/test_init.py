@@ -1,0 +1,115 @@
+"""Setting up, unloading and removing a linked account."""
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
+from tests.conftest import ACCOUNT_ID
+from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
+
+if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+
+
+def _store_key(entry: MockConfigEntry) -> str:
+    return f"{DOMAIN}.{entry.entry_id}"
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_setup(init_integration: MockConfigEntry) -> None:
+    """A linked account is set up with its synced library."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    library = init_integration.runtime_data.coordinator.library
+    assert library.account.account_id == ACCOUNT_ID
+    assert library.items
+
+
+async def test_unload_stops_everything(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """After unloading, nothing polls Simkl any more, and the library is stored."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert _store_key(init_integration) in hass_storage
+
+    fake_simkl.clear_requests()
+    freezer.tick(timedelta(hours=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert fake_simkl.requests == []
+
+
+async def test_setup_retried_on_connection_error(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, mock_config_entry: MockConfigEntry
+) -> None:
+    """Simkl out of reach at start-up: Home Assistant retries later."""
+    fake_simkl.inject_fault("/", FaultKind.RESET, count=1000)
+    await _setup(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_revoked_token_starts_reauth(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    access_token: str,
+) -> None:
+    """A token Simkl refuses fails the setup and asks the user to link again."""
+    fake_simkl.revoke_token(access_token)
+    await _setup(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [
+        (flow["step_id"], flow["context"]["source"], flow["context"]["entry_id"]) for flow in flows
+    ] == [("reauth_confirm", SOURCE_REAUTH, mock_config_entry.entry_id)]
+
+
+async def test_rejected_client_id_is_a_setup_error(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, simkl_user: FakeUser, access_token: str
+) -> None:
+    """Simkl's 412 stops the setup with a message; no retry, no reauthentication."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="alice",
+        unique_id=str(ACCOUNT_ID),
+        data={CONF_CLIENT_ID: "deleted-app", CONF_ACCESS_TOKEN: access_token},
+    )
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.error_reason_translation_key == "invalid_client_id"
+    assert entry.reason is not None
+    assert "client ID" in entry.reason
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_removal_deletes_the_stored_library(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """The library of a removed account is deleted, even when a save was still pending."""
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert _store_key(init_integration) not in hass_storage
+
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _store_key(init_integration) not in hass_storage

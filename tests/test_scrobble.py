@@ -1,0 +1,158 @@
+"""Reading what a media player plays: ids, titles, episodes and progress."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from homeassistant.core import State
+import pytest
+
+from custom_components.simkl.scrobble import (
+    ItemType,
+    PlayerReading,
+    ids_from_content_id,
+    read_player,
+)
+
+NOW = datetime(2026, 5, 13, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("content_id", "media_type", "ids"),
+    [
+        (
+            {"imdb": "tt0111161", "tmdb": 278, "tvdb": ""},
+            "movie",
+            {"imdb": "tt0111161", "tmdb": 278},
+        ),
+        ({"tvdb": "7121491"}, "show", {}),
+        ("/media/movies/Inception (2010) {imdb-tt1375666}.mkv", "movie", {"imdb": "tt1375666"}),
+        ("/media/tv/Dark/S01E01 {imdb-tt5753856}.mkv", "show", {}),
+        ("48213", "movie", {}),
+        ("8c1f5d0a9a3e4c0f8a0b6c6a3f1e2d4b", None, {}),
+        (None, "movie", {}),
+    ],
+    ids=[
+        "kodi-movie",
+        "kodi-episode",
+        "file-with-imdb-tag",
+        "episode-file-with-imdb-tag",
+        "plex-library-key",
+        "jellyfin-guid",
+        "no-content-id",
+    ],
+)
+def test_ids_from_content_id(
+    content_id: str | None, media_type: ItemType | None, ids: dict[str, str | int]
+) -> None:
+    """Only a movie's own ids are taken; an episode's ids would not name its show."""
+    assert ids_from_content_id(content_id, media_type) == ids
+
+
+@pytest.mark.parametrize(
+    ("attributes", "reading"),
+    [
+        (
+            {
+                "media_content_type": "episode",
+                "media_series_title": "Dark",
+                "media_title": "Secrets",
+                "media_season": "01",
+                "media_episode": 1.0,
+                "media_duration": "3060",
+                "media_position": "306",
+                "media_position_updated_at": "2026-05-13T19:59:00+00:00",
+            },
+            PlayerReading(
+                media_type="show",
+                title="Dark",
+                season=1,
+                episode=1,
+                position=306.0,
+                duration=3060.0,
+                position_at=NOW - timedelta(minutes=1),
+                playing=True,
+            ),
+        ),
+        (
+            {
+                "media_content_type": "video",
+                "media_series_title": "Dark",
+                "media_season": "one",
+                "media_episode": 1.5,
+                "media_position": True,
+                "media_duration": [3060],
+                "media_position_updated_at": 1747166340,
+            },
+            PlayerReading(media_type=None, title="Dark", playing=True),
+        ),
+        (
+            {"media_content_type": "video", "media_title": "Holiday 2019"},
+            PlayerReading(media_type=None, title="Holiday 2019", playing=True),
+        ),
+    ],
+    ids=["text-attributes", "unusable-attributes", "home-video"],
+)
+def test_read_player(attributes: dict[str, Any], reading: PlayerReading) -> None:
+    """Attributes written as text are read; values that make no sense are left out."""
+    assert read_player(State("media_player.tv", "playing", attributes)) == reading
+
+
+def test_read_player_without_media() -> None:
+    """A player showing nothing has no reading."""
+    assert read_player(State("media_player.tv", "on", {"media_content_type": "movie"})) is None
+
+
+@pytest.mark.parametrize(
+    ("reading", "progress"),
+    [
+        (PlayerReading(media_type="movie", title="A", position=600, duration=6000), 10.0),
+        (
+            PlayerReading(
+                media_type="movie",
+                title="A",
+                position=600,
+                duration=6000,
+                position_at=NOW - timedelta(minutes=10),
+                playing=True,
+            ),
+            20.0,
+        ),
+        (
+            PlayerReading(
+                media_type="movie",
+                title="A",
+                position=5900,
+                duration=6000,
+                position_at=NOW - timedelta(hours=2),
+                playing=True,
+            ),
+            100.0,
+        ),
+        (
+            PlayerReading(
+                media_type="movie",
+                title="A",
+                position=600,
+                duration=6000,
+                position_at=NOW + timedelta(minutes=1),
+                playing=True,
+            ),
+            10.0,
+        ),
+        (PlayerReading(media_type="movie", title="A", position=600), None),
+        (PlayerReading(media_type="movie", title="A", position=600, duration=0), None),
+        (PlayerReading(media_type="movie", title="A", duration=6000), None),
+    ],
+    ids=[
+        "paused",
+        "playing-since-report",
+        "capped-at-100",
+        "report-from-the-future",
+        "no-duration",
+        "zero-duration",
+        "no-position",
+    ],
+)
+def test_progress(reading: PlayerReading, progress: float | None) -> None:
+    """Progress is the position over the duration, moved on while playing."""
+    assert reading.progress(NOW) == progress

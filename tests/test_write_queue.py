@@ -1,0 +1,425 @@
+"""The write queue: waits Simkl asks for, retries, rejections, and writes kept over a restart."""
+
+import asyncio
+from datetime import timedelta
+import logging
+from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
+
+from homeassistant import loader
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.core import CoreState
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
+
+from custom_components.simkl.const import DOMAIN, ENV_API_URL
+from custom_components.simkl.write_queue import EVENT_WRITE_FAILED
+from tests.conftest import CLIENT_ID
+from tests.fake_simkl import FakeSimkl, FaultKind
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.components.persistent_notification import Notification
+    from homeassistant.core import HomeAssistant
+
+MATRIX = {"simkl": 53992}
+STRANGER_THINGS = {"simkl": 548312}
+WRITE_LOCK = timedelta(seconds=20)
+
+
+@pytest.fixture
+async def fake_simkl(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSimkl]:
+    """A fake that, like Simkl, locks a user's writes for 20 seconds after each write."""
+    fake = FakeSimkl(client_ids=(CLIENT_ID,), write_lock_seconds=20, max_gets_per_second=None)
+    await fake.start()
+    monkeypatch.setenv(ENV_API_URL, fake.url)
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_platforms() -> Iterator[None]:
+    """The queue needs no entities."""
+    with patch("custom_components.simkl.PLATFORMS", []):
+        yield
+
+
+def sent_writes(fake: FakeSimkl) -> list[tuple[str, Any]]:
+    """The writes Simkl received (accepted or not): endpoint and body."""
+    return [
+        (request.path, request.json)
+        for request in fake.requests
+        if request.method == "POST" and request.path.startswith(("/scrobble/", "/sync/"))
+    ]
+
+
+def stored_writes(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[str]:
+    """The operations of the writes kept in storage."""
+    stored = hass_storage.get(f"{DOMAIN}.{entry.entry_id}.writes")
+    if stored is None:
+        return []
+    return [write["operation"] for write in stored["data"]["writes"]]
+
+
+async def call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Call a write action; return its answer."""
+    response = await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    assert response is not None
+    return response
+
+
+async def wait(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delay: timedelta) -> None:
+    """Let `delay` pass for the queue and for the fake."""
+    freezer.tick(delay)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_write_lock_is_waited_out(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A write that meets the 20-second lock is queued and sent once the lock is gone."""
+    rated = await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+    unrated = await call(hass, "unrate", {"type": "movie", "ids": MATRIX})
+
+    assert rated["status"] == "sent"
+    assert unrated == {"status": "queued", "item": "simkl 53992"}
+    assert [path for path, _ in sent_writes(fake_simkl)] == [
+        "/sync/ratings",
+        "/sync/ratings/remove",
+    ]
+    assert stored_writes(hass_storage, init_integration) == ["sync/remove_ratings"]
+    assert fake_simkl.library(fake_simkl.users[0]).entries[53992].rating == 7
+
+    await wait(hass, freezer, WRITE_LOCK)
+
+    assert [path for path, _ in sent_writes(fake_simkl)] == [
+        "/sync/ratings",
+        "/sync/ratings/remove",
+        "/sync/ratings/remove",
+    ]
+    assert fake_simkl.library(fake_simkl.users[0]).entries[53992].rating is None
+    assert stored_writes(hass_storage, init_integration) == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_writes_leave_in_order(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, freezer: FrozenDateTimeFactory
+) -> None:
+    """Writes made while others wait are sent after them, one per lock."""
+    await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+    second = await call(
+        hass, "set_status", {"type": "show", "ids": STRANGER_THINGS, "status": "hold"}
+    )
+    third = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+
+    assert (second["status"], third["status"]) == ("queued", "queued")
+    # The third write was not tried: it waits behind the second.
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/ratings", "/sync/add-to-list"]
+
+    await wait(hass, freezer, WRITE_LOCK)
+    await wait(hass, freezer, WRITE_LOCK)
+
+    assert [path for path, _ in sent_writes(fake_simkl)] == [
+        "/sync/ratings",
+        "/sync/add-to-list",
+        "/sync/add-to-list",
+        "/sync/history",
+        "/sync/history",
+    ]
+    library = fake_simkl.library(fake_simkl.users[0])
+    assert library.entries[548312].status == "hold"
+    assert library.entries[53992].movie_watched_at is not None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_too_many_requests_is_waited_out(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, freezer: FrozenDateTimeFactory
+) -> None:
+    """A 429 queues the write; it is sent again after the wait Simkl's limits call for."""
+    fake_simkl.inject_fault("/sync/history", FaultKind.STATUS, status=429)
+
+    response = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+
+    assert response["status"] == "queued"
+    await wait(hass, freezer, timedelta(seconds=10))
+    writes = sent_writes(fake_simkl)
+    assert [path for path, _ in writes] == ["/sync/history", "/sync/history"]
+    assert writes[0][1] == writes[1][1]
+    assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        (FaultKind.STATUS, 503),
+        (FaultKind.STATUS, 500),
+        (FaultKind.RESET, 500),
+        (FaultKind.STATUS, 412),
+    ],
+    ids=["unavailable", "server-error", "connection-reset", "request-limit"],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_failures_are_retried_with_backoff(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    kind: FaultKind,
+    status: int,
+) -> None:
+    """Outages are retried after 5 s, then 10 s, ... until Simkl takes the write."""
+    fake_simkl.inject_fault("/scrobble/", kind, status=status, count=2)
+
+    response = await call(hass, "scrobble", {"action": "stop", "ids": MATRIX, "progress": 90})
+
+    assert response["status"] == "queued"
+    await wait(hass, freezer, timedelta(seconds=5))
+    assert len(sent_writes(fake_simkl)) == 2
+    await wait(hass, freezer, timedelta(seconds=10))
+    assert (
+        sent_writes(fake_simkl)
+        == [("/scrobble/stop", {"progress": 90.0, "movie": {"ids": MATRIX}})] * 3
+    )
+    assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_refused_token_keeps_writes_until_linked_again(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A 401 starts re-linking; the write stays queued and is sent after the reload."""
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=401, method="POST")
+
+    response = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+
+    assert response["status"] == "queued"
+    assert len(list(init_integration.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
+    await wait(hass, freezer, timedelta(hours=1))
+    assert len(sent_writes(fake_simkl)) == 1
+    assert stored_writes(hass_storage, init_integration) == ["sync/add_to_history"]
+
+    # Linking the account again reloads it.
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history", "/sync/history"]
+    assert stored_writes(hass_storage, init_integration) == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_queued_write_rejected_later_is_told_once(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    notifications: list[Notification],
+) -> None:
+    """Nobody waits for a queued write, so its rejection becomes a notification and an event."""
+    events = async_capture_events(hass, EVENT_WRITE_FAILED)
+    await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+    response = await call(
+        hass,
+        "scrobble",
+        {"action": "start", "type": "show", "title": "Nowhere Man", "season": 2, "episode": 4},
+    )
+    assert response["status"] == "queued"
+
+    await wait(hass, freezer, WRITE_LOCK)
+    await wait(hass, freezer, WRITE_LOCK)
+
+    assert len(sent_writes(fake_simkl)) == 3
+    assert len(notifications) == 1
+    assert "Nowhere Man S02E04" in notifications[0]["message"]
+    assert "id_err" in notifications[0]["message"]
+    assert notifications[0]["title"] == "Simkl: alice"
+    assert len(events) == 1
+    assert events[0].data["config_entry_id"] == init_integration.entry_id
+    assert events[0].data["item"] == "Nowhere Man S02E04"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_conflict_on_start_is_a_rejection(hass: HomeAssistant, fake_simkl: FakeSimkl) -> None:
+    """Only a stop or a checkin is already recorded when Simkl answers 409."""
+    fake_simkl.inject_fault("/scrobble/start", FaultKind.STATUS, status=409)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "scrobble", {"action": "start", "ids": MATRIX})
+
+    assert err.value.translation_key == "write_rejected"
+    assert len(sent_writes(fake_simkl)) == 1
+
+
+async def test_unload_stops_sending(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """After unload nothing more is sent; the queued write stays stored."""
+    await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+    await call(hass, "unrate", {"type": "movie", "ids": MATRIX})
+
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await wait(hass, freezer, timedelta(minutes=5))
+
+    assert len(sent_writes(fake_simkl)) == 2
+    assert stored_writes(hass_storage, init_integration) == ["sync/remove_ratings"]
+
+
+async def test_writes_survive_a_restart_and_are_sent_once(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """Home Assistant stops with writes queued; the next start sends each of them once."""
+    await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+    stop = await call(hass, "scrobble", {"action": "stop", "ids": MATRIX, "progress": 95})
+    status = await call(
+        hass, "set_status", {"type": "show", "ids": STRANGER_THINGS, "status": "hold"}
+    )
+    assert (stop["status"], status["status"]) == ("queued", "queued")
+
+    await hass.async_stop()
+    assert stored_writes(hass_storage, init_integration) == [
+        "scrobble/stop",
+        "sync/add_to_list",
+    ]
+    before_restart = len(sent_writes(fake_simkl))
+
+    async with async_test_home_assistant(config_dir=hass.config.config_dir) as restarted:
+        restarted.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            entry_id=init_integration.entry_id,
+            title=init_integration.title,
+            unique_id=init_integration.unique_id,
+            data=dict(init_integration.data),
+        )
+        entry.add_to_hass(restarted)
+        await restarted.config_entries.async_setup(entry.entry_id)
+        await restarted.async_block_till_done()
+        for _ in range(3):
+            await wait(restarted, freezer, WRITE_LOCK)
+
+        after_restart = sent_writes(fake_simkl)[before_restart:]
+        # Each write meets the lock of the one before it once, then goes through.
+        assert [path for path, _ in after_restart] == [
+            "/scrobble/stop",
+            "/scrobble/stop",
+            "/sync/add-to-list",
+            "/sync/add-to-list",
+        ]
+        assert stored_writes(hass_storage, entry) == []
+        library = fake_simkl.library(fake_simkl.users[0])
+        assert library.entries[53992].movie_watched_at is not None
+        assert library.entries[548312].status == "hold"
+        await restarted.async_stop(force=True)
+
+
+async def test_stop_waits_for_the_write_in_flight(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A write Simkl is answering while Home Assistant stops is finished, not sent again."""
+    fake_simkl.inject_fault("/sync/history", FaultKind.DELAY, delay=3600)
+    action = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            "mark_watched",
+            {"type": "movie", "ids": MATRIX},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    while not sent_writes(fake_simkl):  # noqa: ASYNC110 - the fake offers no event to await
+        await asyncio.sleep(0)
+    stopping = hass.async_create_task(hass.async_stop())
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+    # The shutdown waits for Simkl's answer before integrations stop.
+    assert hass.state is CoreState.running
+    assert not stopping.done()
+    fake_simkl._stopping.set()
+    await stopping
+
+    assert (await action)["status"] == "sent"
+    assert len(sent_writes(fake_simkl)) == 1
+    assert stored_writes(hass_storage, init_integration) == []
+    assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
+
+
+async def test_unreadable_stored_write_is_dropped(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A stored write that cannot be read is logged and skipped; the others are sent."""
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}.writes"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{mock_config_entry.entry_id}.writes",
+        "data": {
+            "writes": [
+                {
+                    "id": "01",
+                    "operation": "teleport/now",
+                    "label": "x",
+                    "queued_at": "2026-01-01T00:00:00Z",
+                    "request": {},
+                },
+                {
+                    "id": "02",
+                    "operation": "scrobble/stop",
+                    "label": "x",
+                    "queued_at": "never",
+                    "request": {},
+                },
+                {"operation": "sync/add_to_history"},
+                {
+                    "id": "03",
+                    "operation": "sync/add_to_list",
+                    "label": "Stranger Things",
+                    "queued_at": "2026-01-01T00:00:00Z",
+                    "request": {"shows": [{"ids": STRANGER_THINGS, "to": "dropped"}]},
+                },
+            ]
+        },
+    }
+    mock_config_entry.add_to_hass(hass)
+    with caplog.at_level(logging.WARNING):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    assert sent_writes(fake_simkl) == [
+        ("/sync/add-to-list", {"shows": [{"ids": STRANGER_THINGS, "to": "dropped"}]})
+    ]
+    assert caplog.text.count("Dropping a stored Simkl write") == 3
+    assert fake_simkl.library(fake_simkl.users[0]).entries[548312].status == "dropped"
