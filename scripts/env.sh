@@ -19,6 +19,9 @@ REQUIREMENTS=("$PROJECT_DIR/requirements_test.txt")
 # Packages Home Assistant installs at start-up or on first use of the UI; pre-installed so
 # `scripts/develop` works without reaching out while it runs.
 DEVELOP_PACKAGES=(home-assistant-frontend==20260930.5 pyotp PyQRCode)
+# Wanted by assist_pipeline once the UI lists actions; no Python 3.14 wheels exist, so they are
+# built once, for `scripts/develop` only, with a C++ compiler and the Python headers.
+DEVELOP_BUILT_PACKAGES=(pymicro-vad==1.0.1 pyspeex-noise==1.0.2)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -146,4 +149,29 @@ ensure_env() {
   in_env env -u PIP_FIND_LINKS python -m pip install --quiet --upgrade pip
   in_env env -u PIP_FIND_LINKS python -m pip install --quiet -r requirements_test.txt "${DEVELOP_PACKAGES[@]}"
   echo "$digest" >"$stamp"
+}
+
+# Extras only the development server needs; a failure here is reported, not fatal.
+ensure_develop_extras() {
+  local kind stamp
+  kind="$(env_kind)"
+  if [[ "$kind" == host ]]; then
+    stamp="$HOST_VENV/.simkl-develop-extras"
+  else
+    stamp="$FORKY_DIR/venv/.simkl-develop-extras"
+  fi
+  [[ -f "$stamp" ]] && return 0
+  log "Building ${DEVELOP_BUILT_PACKAGES[*]} for Home Assistant's voice pipeline (once)"
+  if [[ "$kind" == forky ]]; then
+    chroot "$FORKY_DIR" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+      /bin/sh -c 'apt-get -o Acquire::Check-Valid-Until=false update -qq &&
+        apt-get -o Acquire::Check-Valid-Until=false install -y -qq g++ python3.14-dev' \
+      >"$CACHE_DIR/develop-extras.log" 2>&1 || true
+  fi
+  if in_env env -u PIP_FIND_LINKS python -m pip install --quiet "${DEVELOP_BUILT_PACKAGES[@]}" \
+    >>"$CACHE_DIR/develop-extras.log" 2>&1; then
+    touch "$stamp"
+  else
+    log "Could not build them (see $CACHE_DIR/develop-extras.log); Home Assistant will log install errors"
+  fi
 }

@@ -25,7 +25,7 @@ def main() -> int:
     if args.check:
         current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
         if current != rendered:
-            print("translations/en.json differs from strings.json: run python scripts/translations.py")
+            print("translations/en.json is stale: run python scripts/translations.py")
             return 1
         return 0
     TARGET.parent.mkdir(exist_ok=True)

@@ -1,9 +1,14 @@
 """Shared fixtures: a fake Simkl server per test and a linked account on it."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
-from unittest.mock import patch
+from typing import Any
+from unittest.mock import PropertyMock, patch
 
+import aiohttp
+from homeassistant.components import persistent_notification
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import HomeAssistant, callback
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -11,8 +16,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.simkl.api import SimklClient
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
-from homeassistant.const import CONF_ACCESS_TOKEN
-from homeassistant.core import HomeAssistant
 from tests.fake_simkl import FakeSimkl, FakeUser
 
 CLIENT_ID = "test-client-id"
@@ -44,9 +47,55 @@ def fast_client() -> Iterator[None]:
 
 
 @pytest.fixture
+async def make_api_client(
+    fake_simkl: FakeSimkl,
+) -> AsyncIterator[Callable[..., SimklClient]]:
+    """Build API clients aimed at the fake, without Home Assistant, on one aiohttp session.
+
+    Pacing and backoff are fast unless a test passes its own values.
+    """
+    async with aiohttp.ClientSession() as session:
+
+        def make(
+            *,
+            fake: FakeSimkl = fake_simkl,
+            client_id: str = CLIENT_ID,
+            access_token: str | None = None,
+            **options: Any,
+        ) -> SimklClient:
+            return SimklClient(
+                session,
+                client_id,
+                access_token=access_token,
+                **{
+                    "api_url": fake.url,
+                    "data_url": fake.url,
+                    "min_get_interval": 0.0,
+                    "min_post_interval": 0.0,
+                    "retry_base_delay": 0.001,
+                    "retry_budget": 0.05,
+                    **options,
+                },
+            )
+
+        yield make
+
+
+@pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Store snapshots the way Home Assistant core does."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create the entities that start disabled as enabled (as core's fixture does)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 @pytest.fixture
@@ -94,3 +143,20 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+async def notifications(hass: HomeAssistant) -> list[persistent_notification.Notification]:
+    """Every persistent notification created or updated during the test, in order."""
+    shown: list[persistent_notification.Notification] = []
+
+    @callback
+    def record(
+        update_type: persistent_notification.UpdateType,
+        changed: dict[str, persistent_notification.Notification],
+    ) -> None:
+        if update_type is not persistent_notification.UpdateType.REMOVED:
+            shown.extend(changed.values())
+
+    persistent_notification.async_register_callback(hass, record)
+    return shown

@@ -10,13 +10,17 @@ from .const import CONF_CLIENT_ID, DOMAIN, STORAGE_VERSION
 from .coordinator import SimklDataUpdateCoordinator
 from .data import SimklConfigEntry, SimklRuntimeData
 from .helpers import create_client
+from .services import async_setup_services
+from .upcoming import SimklUpcomingCoordinator, calendar_store_key
+from .write_queue import SimklWriteQueue, writes_store_key
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the parts shared by every account."""
+    async_setup_services(hass)
     return True
 
 
@@ -25,8 +29,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> boo
     client = create_client(hass, entry.data[CONF_CLIENT_ID], entry.data[CONF_ACCESS_TOKEN])
     coordinator = SimklDataUpdateCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = SimklRuntimeData(client=client, coordinator=coordinator)
+    upcoming = SimklUpcomingCoordinator(hass, entry, client, coordinator)
+    await upcoming.async_start()
+    writes = SimklWriteQueue(hass, entry, client, coordinator.async_request_refresh)
+    await writes.async_load()
+    entry.runtime_data = SimklRuntimeData(
+        client=client, coordinator=coordinator, upcoming=upcoming, writes=writes
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    writes.async_start()
     return True
 
 
@@ -36,5 +47,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
-    """Delete the stored library of a removed account."""
-    await Store[dict[str, object]](hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}").async_remove()
+    """Delete the stored library, calendar and unsent writes of a removed account."""
+    await Store[dict[str, object]](
+        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
+    ).async_remove()
+    await Store[dict[str, object]](
+        hass, STORAGE_VERSION, calendar_store_key(entry.entry_id)
+    ).async_remove()
+    await Store[dict[str, object]](
+        hass, STORAGE_VERSION, writes_store_key(entry.entry_id)
+    ).async_remove()

@@ -34,6 +34,8 @@ DEFAULT_CALENDAR_LISTS: Final = (ListStatus.WATCHING, ListStatus.PLAN_TO_WATCH)
 CALENDAR_LIST_CHOICES: Final = (ListStatus.WATCHING, ListStatus.PLAN_TO_WATCH, ListStatus.HOLD)
 DEFAULT_CALENDAR_MOVIES: Final = True
 DEFAULT_UPCOMING_DAYS: Final = 7
+MIN_UPCOMING_DAYS: Final = 1
+MAX_UPCOMING_DAYS: Final = 60
 
 # Statuses Simkl uses for movies; movies are never "watching" or "on hold".
 MOVIE_LISTS: Final = (ListStatus.PLAN_TO_WATCH, ListStatus.COMPLETED, ListStatus.DROPPED)

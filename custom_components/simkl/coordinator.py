@@ -2,24 +2,26 @@
 
 Simkl suspends apps that poll the library without that gate, so every poll asks for the
 activity timestamps first and fetches only what moved (reference §3.3):
-- a list timestamp of a type  -> /sync/all-items/{type}?date_from=<stored timestamp>
+- a list timestamp of a type  -> /sync/all-items/{type}?date_from=<the type's stored `all`>
 - `removed_from_list`         -> /sync/all-items/{type}?extended=simkl_ids_only, then a diff
 - `rated_at`                  -> /sync/ratings/{type}?date_from=<stored timestamp>; when that
                                  returns nothing a rating was removed, so the (small) full
                                  ratings list of the type is diffed
-- `playback`                  -> the type's paused sessions, which are few, so deletions
-                                 (resumed or finished sessions) are seen too
+- `playback` of any type      -> /sync/playback, the whole (short) list, so that sessions
+                                 that were resumed or finished disappear too
 - `settings.all`              -> /users/settings
 The library and the timestamps are stored, so a restart costs one activities request.
 """
 
-from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    HomeAssistantError,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -42,16 +44,14 @@ from .const import (
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
 )
-from .data import SimklConfigEntry
 from .library import Account, Library
 
-# The activities key of each library type, and the paused-session endpoint that covers it.
-type PlaybackKind = Literal["episodes", "movies"]
-_PLAYBACK_KIND: dict[MediaType, PlaybackKind] = {
-    MediaType.SHOWS: "episodes",
-    MediaType.ANIME: "episodes",
-    MediaType.MOVIES: "movies",
-}
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from homeassistant.core import HomeAssistant
+
+    from .data import SimklConfigEntry
 
 
 @contextmanager
@@ -60,7 +60,9 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except SimklAuthenticationError as err:
-        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed") from err
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
     except SimklInvalidClientError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="invalid_client_id"
@@ -79,6 +81,20 @@ def translate_errors() -> Iterator[None]:
 
 def _moved(old: datetime | None, new: datetime | None) -> bool:
     return new is not None and new != old
+
+
+class _LibraryStore(Store[dict[str, Any]]):
+    """The stored copy of one account's library.
+
+    The copy is only a cache of what Simkl holds, so one written in another format is
+    dropped rather than migrated: the next poll syncs the library again.
+    """
+
+    @override
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {}
 
 
 class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
@@ -100,10 +116,12 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             always_update=False,
         )
         self.client = client
-        self._store: Store[dict[str, Any]] = Store(
+        self._store = _LibraryStore(
             hass, STORAGE_VERSION, f"{DOMAIN}.{config_entry.entry_id}", private=True
         )
         self._cached: Library | None = None
+        # Polls refused in a row with 429; each one doubles the wait before the next.
+        self._rate_limited = 0
 
     async def _async_setup(self) -> None:
         """Load the stored library, or read the account when there is none."""
@@ -116,7 +134,8 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
     async def _async_load_cache(self) -> Library | None:
         try:
             stored = await self._store.async_load()
-        except ValueError, OSError:
+        except HomeAssistantError:
+            # Written by a newer version of the integration.
             LOGGER.warning("The stored Simkl library could not be read; syncing it again")
             return None
         if not stored:
@@ -141,11 +160,41 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         return self._cached
 
     async def _async_update_data(self) -> Library:
-        with translate_errors():
-            library = await self._async_sync(self.library)
-        if library is not self.data:
+        current = self.library
+        try:
+            with translate_errors():
+                library = await self._async_sync(current)
+        except UpdateFailed as err:
+            if err.retry_after is not None:
+                raise self._backed_off(err) from err.__cause__
+            raise
+        self._rate_limited = 0
+        if library is not current:
             self._store.async_delay_save(library.to_json, STORAGE_SAVE_DELAY.total_seconds())
         return library
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop polling and write the library now.
+
+        A delayed save left pending would write the file after an unload, and after a
+        removal bring back the file `async_remove_entry` just deleted.
+        """
+        await super().async_shutdown()
+        synced: Library | None = self.data
+        if synced is not None:
+            await self._store.async_save(synced.to_json())
+
+    def _backed_off(self, err: UpdateFailed) -> UpdateFailed:
+        """Double the wait after each 429 in a row, up to the polling interval."""
+        assert err.retry_after is not None
+        self._rate_limited += 1
+        wait = err.retry_after * 2 ** (self._rate_limited - 1)
+        if self.update_interval is not None:
+            wait = min(wait, self.update_interval.total_seconds())
+        return UpdateFailed(
+            translation_domain=DOMAIN, translation_key="rate_limited", retry_after=wait
+        )
 
     async def _async_sync(self, current: Library) -> Library:
         """Return `current` when nothing moved, else an updated copy."""
@@ -157,15 +206,13 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         if previous is None:
             await self._async_full_sync(library)
         else:
-            playback_kinds: set[PlaybackKind] = set()
+            playback_moved = False
             for media_type in MediaType:
                 old, new = previous.for_type(media_type), activities.for_type(media_type)
                 await self._async_sync_type(library, media_type, old, new)
-                if _moved(old.playback, new.playback):
-                    playback_kinds.add(_PLAYBACK_KIND[media_type])
-            for kind in sorted(playback_kinds):
-                covered = [t for t, k in _PLAYBACK_KIND.items() if k == kind]
-                library.replace_playback(covered, await self.client.get_playback(kind))
+                playback_moved |= _moved(old.playback, new.playback)
+            if playback_moved:
+                library.replace_playback(await self.client.get_playback())
             if _moved(previous.settings_all, activities.settings_all):
                 library.account = Account.from_api(await self.client.get_user_settings())
         library.activities = activities
@@ -174,9 +221,12 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
     async def _async_full_sync(self, library: Library) -> None:
         """Pull the whole library once, type by type, and the paused sessions."""
         for media_type in MediaType:
-            items = await self.client.get_all_items(media_type)
-            library.replace_type(media_type, items.items(media_type))
-        library.replace_playback(MediaType, await self.client.get_playback())
+            await self._async_full_sync_type(library, media_type)
+        library.replace_playback(await self.client.get_playback())
+
+    async def _async_full_sync_type(self, library: Library, media_type: MediaType) -> None:
+        items = await self.client.get_all_items(media_type, next_watch_info=True)
+        library.replace_type(media_type, items.items(media_type))
 
     async def _async_sync_type(
         self,
@@ -189,19 +239,22 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         if not _moved(old.all, new.all):
             return
         if old.all is None:
-            items = await self.client.get_all_items(media_type)
-            library.replace_type(media_type, items.items(media_type))
+            await self._async_full_sync_type(library, media_type)
         elif any(_moved(old.status(status), new.status(status)) for status in ListStatus):
-            delta = await self.client.get_all_items(media_type, date_from=old.all)
+            delta = await self.client.get_all_items(
+                media_type, date_from=old.all, next_watch_info=True
+            )
             library.upsert(delta.items(media_type))
         if _moved(old.removed_from_list, new.removed_from_list):
-            remaining = await self.client.get_all_items(media_type, extended=Extended.SIMKL_IDS_ONLY)
+            remaining = await self.client.get_all_items(
+                media_type, extended=Extended.SIMKL_IDS_ONLY
+            )
             ids = {item.media.ids.simkl for item in remaining.items(media_type)}
             library.keep_only(media_type, {simkl_id for simkl_id in ids if simkl_id is not None})
         if _moved(old.rated_at, new.rated_at):
             rated = await self.client.get_ratings(media_type, date_from=old.rated_at)
             if rated.items(media_type):
-                library.upsert(rated.items(media_type))
+                library.merge_ratings(rated.items(media_type))
             else:
                 full = await self.client.get_ratings(media_type)
                 library.apply_ratings(media_type, full.items(media_type))

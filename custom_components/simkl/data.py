@@ -9,6 +9,8 @@ from .api import SimklClient
 
 if TYPE_CHECKING:
     from .coordinator import SimklDataUpdateCoordinator
+    from .upcoming import SimklUpcomingCoordinator
+    from .write_queue import SimklWriteQueue
 
 
 @dataclass(slots=True, kw_only=True)
@@ -17,6 +19,8 @@ class SimklRuntimeData:
 
     client: SimklClient
     coordinator: SimklDataUpdateCoordinator
+    upcoming: SimklUpcomingCoordinator
+    writes: SimklWriteQueue
 
 
 type SimklConfigEntry = ConfigEntry[SimklRuntimeData]

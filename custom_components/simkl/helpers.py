@@ -9,7 +9,9 @@ from .api import SimklClient
 from .const import APP_NAME, APP_VERSION, ENV_API_URL
 
 
-def create_client(hass: HomeAssistant, client_id: str, access_token: str | None = None) -> SimklClient:
+def create_client(
+    hass: HomeAssistant, client_id: str, access_token: str | None = None
+) -> SimklClient:
     """Return a client on Home Assistant's shared session.
 
     `SIMKL_API_URL` (a developer setting, documented in the README) points the client at a

@@ -4,27 +4,29 @@ Nothing here knows Home Assistant, so the model is easy to test, diff and store.
 coordinator fills it from the API; entities, the calendar and diagnostics only read it.
 """
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 import re
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from .api import (
     Activities,
-    ImageKind,
     LibraryItem,
     ListStatus,
     MediaType,
     PlaybackSession,
     UserSettings,
-    build_image_url,
     is_unknown_date,
+    parse_datetime,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Iterator
 
 SIMKL_URL = "https://simkl.com"
 # Simkl's web paths per media type.
 _WEB_SEGMENT = {MediaType.SHOWS: "tv", MediaType.ANIME: "anime", MediaType.MOVIES: "movies"}
+_NEVER = datetime.min.replace(tzinfo=UTC)
 _EPISODE_CODE = re.compile(r"^(?:S(?P<season>\d+))?E(?P<episode>\d+)$", re.IGNORECASE)
 
 
@@ -42,6 +44,11 @@ def parse_episode_code(code: str | None) -> tuple[int | None, int] | None:
         return None
     season = match.group("season")
     return (int(season) if season is not None else None, int(match.group("episode")))
+
+
+def episode_code(season: int | None, episode: int) -> str:
+    """Return "S02E05", or "E148" for anime, which Simkl numbers without seasons."""
+    return f"E{episode}" if season is None else f"S{season:02d}E{episode:02d}"
 
 
 def web_url(media_type: MediaType, simkl_id: int, slug: str | None = None) -> str:
@@ -73,6 +80,9 @@ class LibraryEntry:
     total_episodes: int = 0
     not_aired_episodes: int = 0
     anime_type: str | None = None
+    # From `next_to_watch_info` (all-items with next_watch_info=yes).
+    next_episode_title: str | None = None
+    next_episode_aired_at: datetime | None = None
 
     @classmethod
     def from_api(cls, item: LibraryItem) -> Self | None:
@@ -80,6 +90,8 @@ class LibraryEntry:
         media = item.media
         if media.ids.simkl is None:
             return None
+        next_info = item.next_to_watch_info or {}
+        next_title = next_info.get("title")
         return cls(
             simkl_id=media.ids.simkl,
             media_type=item.media_type,
@@ -100,6 +112,8 @@ class LibraryEntry:
             total_episodes=item.total_episodes_count or 0,
             not_aired_episodes=item.not_aired_episodes_count or 0,
             anime_type=item.anime_type,
+            next_episode_title=next_title if isinstance(next_title, str) and next_title else None,
+            next_episode_aired_at=parse_datetime(next_info.get("date")),
         )
 
     @property
@@ -131,14 +145,6 @@ class LibraryEntry:
             return None
         return self.last_watched_at
 
-    def poster_url(self, image_base: str, size: str | None = None) -> str | None:
-        """Return the poster's URL at the given size suffix."""
-        return build_image_url(image_base, ImageKind.POSTER, self.poster, size)
-
-    def fanart_url(self, image_base: str, size: str | None = None) -> str | None:
-        """Return the fanart's URL at the given size suffix."""
-        return build_image_url(image_base, ImageKind.FANART, self.fanart, size)
-
     def watched_minutes(self) -> int:
         """Return the time spent watching it, from the runtime and the watched count."""
         runtime = self.runtime or 0
@@ -168,6 +174,8 @@ class LibraryEntry:
             "total_episodes": self.total_episodes,
             "not_aired_episodes": self.not_aired_episodes,
             "anime_type": self.anime_type,
+            "next_episode_title": self.next_episode_title,
+            "next_episode_aired_at": _datetime_to_json(self.next_episode_aired_at),
         }
 
     @classmethod
@@ -194,6 +202,8 @@ class LibraryEntry:
             total_episodes=int(data.get("total_episodes") or 0),
             not_aired_episodes=int(data.get("not_aired_episodes") or 0),
             anime_type=data.get("anime_type"),
+            next_episode_title=data.get("next_episode_title"),
+            next_episode_aired_at=_datetime_from_json(data.get("next_episode_aired_at")),
         )
 
 
@@ -212,6 +222,11 @@ class PlaybackEntry:
     season: int | None = None
     episode: int | None = None
     episode_title: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        """Return the title's Simkl page, when the session names its Simkl id."""
+        return web_url(self.media_type, self.simkl_id) if self.simkl_id else None
 
     @classmethod
     def from_api(cls, session: PlaybackSession) -> Self:
@@ -378,14 +393,22 @@ class Library:
 
     def apply_ratings(self, media_type: MediaType, rated: Iterable[LibraryItem]) -> None:
         """Make the ratings of a type match a full ratings list."""
+        ratings = self.merge_ratings(rated)
+        for entry in list(self.entries(media_type)):
+            if entry.simkl_id not in ratings and entry.user_rating is not None:
+                self.items[entry.simkl_id] = replace(entry, user_rating=None, user_rated_at=None)
+
+    def merge_ratings(self, rated: Iterable[LibraryItem]) -> set[int]:
+        """Take the ratings of ratings rows; returns their Simkl ids.
+
+        Only the rating fields of known entries change: Simkl documents fewer fields for
+        ratings rows than for all-items rows, so the rest stays as all-items reported it.
+        """
         ratings = {
             entry.simkl_id: entry
             for item in rated
             if (entry := LibraryEntry.from_api(item)) is not None
         }
-        for entry in list(self.entries(media_type)):
-            if entry.simkl_id not in ratings and entry.user_rating is not None:
-                self.items[entry.simkl_id] = replace(entry, user_rating=None, user_rated_at=None)
         for simkl_id, rated_entry in ratings.items():
             current = self.items.get(simkl_id)
             self.items[simkl_id] = (
@@ -397,30 +420,25 @@ class Library:
                 if current is not None
                 else rated_entry
             )
+        return set(ratings)
 
-    def replace_playback(
-        self, media_types: Iterable[MediaType], sessions: Iterable[PlaybackSession]
-    ) -> None:
-        """Replace the paused sessions of the given types with a full list."""
-        kinds = set(media_types)
-        self.playback = {
-            playback_id: entry
-            for playback_id, entry in self.playback.items()
-            if entry.media_type not in kinds
-        }
-        for session in sessions:
-            if session.media_type in kinds:
-                self.playback[session.id] = PlaybackEntry.from_api(session)
+    def replace_playback(self, sessions: Iterable[PlaybackSession]) -> None:
+        """Replace the paused sessions with a full list."""
+        self.playback = {session.id: PlaybackEntry.from_api(session) for session in sessions}
 
-    def last_watched(self) -> LibraryEntry | None:
-        """Return the most recently watched entry with a known date."""
-        watched = [e for e in self.items.values() if e.watched_at is not None]
-        return max(watched, key=lambda e: e.watched_at or datetime.min, default=None)
+    def last_watched(
+        self, media_types: Collection[MediaType] = tuple(MediaType)
+    ) -> LibraryEntry | None:
+        """Return the most recently watched entry of the given types with a known date."""
+        watched = [e for e in self.items.values() if e.media_type in media_types and e.watched_at]
+        return max(watched, key=lambda e: e.watched_at or _NEVER, default=None)
 
-    def totals(self) -> Totals:
-        """Return totals computed from the library."""
+    def totals(self, media_types: Collection[MediaType] = tuple(MediaType)) -> Totals:
+        """Return totals computed from the entries of the given types."""
         episodes = movies = minutes = 0
         for entry in self.items.values():
+            if entry.media_type not in media_types:
+                continue
             minutes += entry.watched_minutes()
             if entry.is_movie:
                 movies += entry.status is ListStatus.COMPLETED

@@ -1,0 +1,126 @@
+"""Calendar of the upcoming episodes and movie releases of an account's titles."""
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, override
+
+from homeassistant.components.calendar import (
+    CalendarEntity,
+    CalendarEntityDescription,
+    CalendarEvent,
+)
+from homeassistant.util import dt as dt_util
+
+from .entity import SimklEntity
+from .upcoming import FINALE_SEASON, FINALE_SEASON_MIDDLE, FINALE_SERIES
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import SimklDataUpdateCoordinator
+    from .data import SimklConfigEntry
+    from .upcoming import SimklUpcomingCoordinator, UpcomingItem
+
+# Read-only: the coordinators do all the fetching.
+PARALLEL_UPDATES = 0
+
+CALENDAR = CalendarEntityDescription(key="upcoming", translation_key="upcoming")
+
+WATCHED_MARK = "\N{CHECK MARK}"
+_FINALES = {
+    FINALE_SEASON_MIDDLE: "Mid-season finale",
+    FINALE_SEASON: "Season finale",
+    FINALE_SERIES: "Series finale",
+}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SimklConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the account's calendar."""
+    data = entry.runtime_data
+    async_add_entities([SimklCalendarEntity(data.coordinator, data.upcoming, CALENDAR)])
+
+
+def event_summary(item: UpcomingItem) -> str:
+    """Return `Title S02E05 · Episode title` (anime `Title E148`), checked when watched."""
+    summary = item.title
+    if (number := item.number) is not None:
+        summary = f"{summary} {number}"
+        if item.episode_title:
+            summary = f"{summary} \N{MIDDLE DOT} {item.episode_title}"
+    return f"{WATCHED_MARK} {summary}" if item.watched else summary
+
+
+def calendar_event(item: UpcomingItem) -> CalendarEvent:
+    """Return the calendar event of an episode or a release."""
+    notes = []
+    if item.finale_type in _FINALES:
+        notes.append(_FINALES[item.finale_type])
+    if item.watched:
+        notes.append("Watched on Simkl.")
+    notes.append(item.url)
+    summary, description = event_summary(item), "\n".join(notes)
+    if item.air_time is None:
+        return CalendarEvent(
+            start=item.air_date,
+            end=item.air_date + timedelta(days=1),
+            summary=summary,
+            description=description,
+            uid=item.uid,
+        )
+    # Local times, so that automations reading the event see the clock of the house.
+    return CalendarEvent(
+        start=dt_util.as_local(item.air_time),
+        end=dt_util.as_local(item.end),
+        summary=summary,
+        description=description,
+        uid=item.uid,
+    )
+
+
+class SimklCalendarEntity(SimklEntity, CalendarEntity):
+    """The episodes and releases of the titles in the calendar lists."""
+
+    entity_description: CalendarEntityDescription
+
+    def __init__(
+        self,
+        coordinator: SimklDataUpdateCoordinator,
+        upcoming: SimklUpcomingCoordinator,
+        description: CalendarEntityDescription,
+    ) -> None:
+        """Follow the library and the calendar files."""
+        super().__init__(coordinator, description)
+        self.upcoming = upcoming
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Also listen to the calendar files."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.upcoming.async_add_listener(self._handle_coordinator_update))
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the library and the calendar files are usable."""
+        return super().available and self.upcoming.last_update_success
+
+    @property
+    @override
+    def event(self) -> CalendarEvent | None:
+        """Return the episode or release on now, or else the next one."""
+        item = self.upcoming.next_item()
+        return calendar_event(item) if item is not None else None
+
+    @override
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Return the episodes and releases on between the two dates."""
+        return [
+            calendar_event(item)
+            for item in await self.upcoming.async_get_items(start_date, end_date)
+        ]

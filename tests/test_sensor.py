@@ -1,0 +1,179 @@
+"""Sensors of a linked account: which exist, their states and their attributes."""
+
+from typing import TYPE_CHECKING
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+
+from custom_components.simkl.const import CONF_LISTS, CONF_MEDIA_TYPES, DOMAIN
+from tests.conftest import ACCOUNT_ID
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+    from syrupy.assertion import SnapshotAssertion
+
+    from tests.fake_simkl import FakeSimkl
+
+
+@pytest.fixture(autouse=True)
+def frozen_time(freezer: FrozenDateTimeFactory) -> None:
+    """Build the fake's catalogue and library at a fixed time, for stable snapshots."""
+    freezer.move_to("2026-10-15T18:00:00+00:00")
+
+
+@pytest.fixture
+def sensors_only() -> Iterator[None]:
+    """Set up the sensor platform alone."""
+    with patch("custom_components.simkl.PLATFORMS", [Platform.SENSOR]):
+        yield
+
+
+async def _setup(
+    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, list[str]] | None = None
+) -> None:
+    entry.add_to_hass(hass)
+    if options is not None:
+        hass.config_entries.async_update_entry(entry, options=options)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def _sensor_keys(entity_registry: er.EntityRegistry, entry: MockConfigEntry) -> set[str]:
+    prefix = f"{ACCOUNT_ID}_"
+    return {
+        registered.unique_id.removeprefix(prefix)
+        for registered in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if registered.domain == Platform.SENSOR
+    }
+
+
+def _state(hass: HomeAssistant, entity_registry: er.EntityRegistry, key: str) -> str:
+    entity_id = entity_registry.async_get_entity_id(Platform.SENSOR, DOMAIN, f"{ACCOUNT_ID}_{key}")
+    assert entity_id is not None, key
+    state = hass.states.get(entity_id)
+    assert state is not None, key
+    return state.state
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "sensors_only")
+async def test_sensors(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every sensor of the demo library, with its state and attributes."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_rarely_used_lists_start_disabled(
+    entity_registry: er.EntityRegistry, init_integration: MockConfigEntry
+) -> None:
+    """The on-hold and dropped counts exist but start disabled."""
+    disabled = {
+        registered.unique_id.removeprefix(f"{ACCOUNT_ID}_")
+        for registered in er.async_entries_for_config_entry(
+            entity_registry, init_integration.entry_id
+        )
+        if registered.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {
+        "shows_hold",
+        "shows_dropped",
+        "anime_hold",
+        "anime_dropped",
+        "movies_dropped",
+    }
+
+
+async def test_options_choose_the_sensors(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Only the selected media types and lists get sensors, and they count only those."""
+    await _setup(hass, mock_config_entry, {CONF_MEDIA_TYPES: ["shows"], CONF_LISTS: ["watching"]})
+
+    assert _sensor_keys(entity_registry, mock_config_entry) == {
+        "shows_watching",
+        "next_to_watch",
+        "upcoming",
+        "paused_playback",
+        "last_watched",
+        "episodes_watched",
+        "time_watched",
+    }
+    # Severance and Slow Horses; the anime waiting are not counted.
+    assert _state(hass, entity_registry, "next_to_watch") == "2"
+    # Severance's paused episode; the paused movie is left out.
+    assert _state(hass, entity_registry, "paused_playback") == "1"
+
+
+async def test_deselected_sensors_are_removed(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Deselecting movies in the options removes the movie sensors instead of leaving
+    them unavailable."""
+    assert "movies_completed" in _sensor_keys(entity_registry, init_integration)
+
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_MEDIA_TYPES: ["shows", "anime"]}
+    )
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert init_integration.state is ConfigEntryState.LOADED
+    keys = _sensor_keys(entity_registry, init_integration)
+    assert not {key for key in keys if key.startswith("movies_")}
+    assert {"shows_watching", "anime_watching", "time_watched"} <= keys
+
+
+async def test_empty_library(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A new account: zero everywhere, no last watched, and an empty card list."""
+    library = fake_simkl.library(fake_simkl.users[0])
+    library.entries.clear()
+    library.playbacks.clear()
+    await _setup(hass, mock_config_entry)
+
+    for key in ("shows_watching", "movies_completed", "episodes_watched", "paused_playback"):
+        assert _state(hass, entity_registry, key) == "0"
+    assert _state(hass, entity_registry, "last_watched") == STATE_UNKNOWN
+    assert _state(hass, entity_registry, "next_to_watch") == "0"
+    state = hass.states.get("sensor.alice_next_to_watch")
+    assert state is not None
+    assert state.attributes["items"] == []
+    # upcoming-media-card's defaults, and no title.
+    assert len(state.attributes["data"]) == 1
+    assert "title_default" in state.attributes["data"][0]
+
+
+async def test_paused_title_outside_the_library(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A paused movie that is in no list is listed too, linked to its Simkl page."""
+    fake_simkl.add_playback(fake_simkl.users[0], 53992, 12.5)  # The Matrix
+    await _setup(hass, mock_config_entry)
+
+    state = hass.states.get("sensor.alice_paused_playback")
+    assert state is not None
+    assert state.state == "3"
+    matrix = next(item for item in state.attributes["items"] if item["title"] == "The Matrix")
+    assert matrix["media_type"] == "movies"
+    assert matrix["progress"] == 12.5
+    assert matrix["url"] == "https://simkl.com/movies/53992"

@@ -1,0 +1,575 @@
+"""Fetching, caching and joining Simkl's calendar files.
+
+Time is frozen early on 2026-11-18 (03:00 UTC), so that six hours later the rolling files
+are still the ones the fake generated: a conditional request gets a 304.
+"""
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.storage import Store
+import probatio as vol
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.simkl.api import CalendarEntry, CalendarKind, Ids, ListStatus, MediaType
+from custom_components.simkl.const import (
+    CONF_CALENDAR_LISTS,
+    CONF_CALENDAR_MOVIES,
+    CONF_UPCOMING_DAYS,
+    DOMAIN,
+)
+from custom_components.simkl.library import Account, Library, LibraryEntry
+from custom_components.simkl.upcoming import (
+    Airing,
+    CalendarSelection,
+    FileKey,
+    SimklUpcomingCoordinator,
+    _generated_at,
+    calendar_store_key,
+    is_watched,
+    join_library,
+)
+from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
+
+NOW = datetime.fromisoformat("2026-11-18T03:00:00+00:00")
+ENTITY_ID = "calendar.alice_upcoming"
+SENSOR_ID = "sensor.alice_upcoming"
+ROLLING = ["GET /calendar/tv.json", "GET /calendar/anime.json", "GET /calendar/movie_release.json"]
+ONE_PIECE = 38636
+
+
+@pytest.fixture(autouse=True)
+def frozen_time(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Freeze time before the fake builds its catalogue around "now"."""
+    freezer.move_to(NOW)
+    return freezer
+
+
+@pytest.fixture(autouse=True)
+async def los_angeles(hass: HomeAssistant) -> None:
+    """Run Home Assistant in Los Angeles."""
+    await hass.config.async_set_time_zone("America/Los_Angeles")
+
+
+@pytest.fixture(autouse=True)
+def calendar_only() -> Iterator[None]:
+    """Load the calendar platform alone."""
+    with patch("custom_components.simkl.PLATFORMS", [Platform.CALENDAR]):
+        yield
+
+
+def _upcoming(entry: MockConfigEntry) -> SimklUpcomingCoordinator:
+    upcoming: SimklUpcomingCoordinator = entry.runtime_data.upcoming
+    return upcoming
+
+
+def _calendar_requests(fake: FakeSimkl) -> list[str]:
+    return [path for path in fake.request_paths() if " /calendar/" in path]
+
+
+async def _advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, to: datetime) -> None:
+    freezer.move_to(to)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _setup(
+    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any] | None = None
+) -> None:
+    entry.add_to_hass(hass)
+    if options is not None:
+        hass.config_entries.async_update_entry(entry, options=options)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _events(hass: HomeAssistant, start: str, end: str) -> list[str]:
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": ENTITY_ID, "start_date_time": start, "end_date_time": end},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    events: list[dict[str, Any]] = response[ENTITY_ID]["events"]  # type: ignore[index,assignment]
+    return [event["summary"] for event in events]
+
+
+async def test_conditional_fetching(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    frozen_time: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Files are checked every 6 hours at most; an unchanged file is a 304 and no work."""
+    assert _calendar_requests(fake_simkl) == ROLLING
+    first = {request.path: request for request in fake_simkl.requests}
+    assert "if-modified-since" not in first["/calendar/tv.json"].headers
+    files = dict(_upcoming(init_integration).files)
+
+    fake_simkl.clear_requests()
+    for hours in (1, 3, 5, 5.9):
+        await _advance(hass, frozen_time, NOW + timedelta(hours=hours))
+    assert _calendar_requests(fake_simkl) == []
+    assert any(path == "GET /sync/activities" for path in fake_simkl.request_paths())
+
+    caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.client")
+    await _advance(hass, frozen_time, NOW + timedelta(hours=6, minutes=30))
+    assert _calendar_requests(fake_simkl) == ROLLING
+    for request in fake_simkl.requests:
+        if request.path.startswith("/calendar/"):
+            assert request.headers["if-modified-since"] == "Wed, 18 Nov 2026 03:00:00 GMT"
+    assert caplog.text.count("/calendar/") == 3
+    assert caplog.text.count("-> HTTP 304") == 3
+    for kind, file in _upcoming(init_integration).files.items():
+        assert file.airings is files[kind].airings  # not parsed again
+        assert file.checked_at == NOW + timedelta(hours=6, minutes=30)
+
+    # A file Simkl regenerated is read again.
+    fake_simkl.touch_calendar()
+    fake_simkl.clear_requests()
+    await _advance(hass, frozen_time, NOW + timedelta(hours=13))
+    assert _calendar_requests(fake_simkl) == ROLLING
+    assert (
+        _upcoming(init_integration).files[CalendarKind.TV].airings
+        is not files[CalendarKind.TV].airings
+    )
+
+
+async def test_restart_reads_the_stored_files(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    frozen_time: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """After a restart, fresh files and past months come from the store, not from Simkl."""
+    october = ("2026-10-05T00:00:00+00:00", "2026-10-20T00:00:00+00:00")
+    before = await _events(hass, *october)
+    assert before
+    await _advance(hass, frozen_time, NOW + timedelta(minutes=1))  # the delayed save
+    assert calendar_store_key(init_integration.entry_id) in hass_storage
+
+    fake_simkl.clear_requests()
+    await _restart(hass, init_integration)
+    assert _calendar_requests(fake_simkl) == []
+    assert hass.states.get(ENTITY_ID).state == STATE_OFF  # type: ignore[union-attr]
+    assert await _events(hass, *october) == before
+    assert _calendar_requests(fake_simkl) == []
+
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    assert calendar_store_key(init_integration.entry_id) not in hass_storage
+
+
+async def test_unusable_store_is_fetched_again(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A store the integration cannot read is ignored."""
+    hass_storage[calendar_store_key(mock_config_entry.entry_id)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": calendar_store_key(mock_config_entry.entry_id),
+        "data": {"files": {"tv": {"airings": "not a list", "checked_at": "yesterday"}}},
+    }
+    await _setup(hass, mock_config_entry)
+    assert "The stored Simkl calendar has an unknown format" in caplog.text
+    assert _calendar_requests(fake_simkl) == ROLLING
+
+
+async def test_store_that_cannot_be_read(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A broken store file is left aside and the files fetched."""
+    load = Store.async_load
+
+    async def broken_calendar(store: Store[Any]) -> Any:
+        if store.key == calendar_store_key(mock_config_entry.entry_id):
+            raise ValueError("broken JSON")
+        return await load(store)
+
+    with patch.object(Store, "async_load", broken_calendar):
+        await _setup(hass, mock_config_entry)
+    assert "The stored Simkl calendar could not be read" in caplog.text
+    assert _calendar_requests(fake_simkl) == ROLLING
+
+
+async def test_stale_files_kept_when_simkl_is_out_of_reach(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    frozen_time: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The calendar goes on with what it has, says so once, and says when it recovered."""
+    # Not a status the client retries: retries wait on the event loop's clock, which is frozen.
+    fake_simkl.inject_fault("/calendar/", FaultKind.STATUS, status=403, count=1000)
+    await _advance(hass, frozen_time, NOW + timedelta(hours=7))
+    await _advance(hass, frozen_time, NOW + timedelta(hours=7, minutes=31))
+    assert caplog.text.count("Could not update the Simkl calendar, showing what it has") == 1
+    state = hass.states.get(ENTITY_ID)
+    assert state is not None
+    assert state.state == STATE_OFF
+    assert state.attributes["message"] == "The Last of Us S03E04"
+
+    fake_simkl.clear_faults()
+    await _advance(hass, frozen_time, NOW + timedelta(hours=8, minutes=2))
+    assert "The Simkl calendar is up to date again" in caplog.text
+
+
+async def test_month_not_published(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
+) -> None:
+    """A month Simkl has no archive for yet has no events (and is no error)."""
+    fake_simkl.inject_fault("/calendar/2027/3/", FaultKind.STATUS, status=404, count=1000)
+    assert await _events(hass, "2027-03-10T00:00:00+00:00", "2027-03-20T00:00:00+00:00") == []
+
+
+async def test_rolling_file_missing(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A missing rolling file is an error, not an empty calendar; archives fill in for it."""
+    fake_simkl.inject_fault("/calendar/tv.json", FaultKind.STATUS, status=404, count=1000)
+    await _setup(hass, mock_config_entry)
+    upcoming = _upcoming(mock_config_entry)
+    assert upcoming.last_update_success is False
+
+    items = await upcoming.async_get_items(NOW, NOW + timedelta(days=2))
+    assert [(item.title, item.number) for item in items] == [
+        ("The Last of Us", "S03E04"),
+        ("Severance", "S03E05"),
+    ]
+    assert "GET /calendar/2026/11/tv.json" in fake_simkl.request_paths()
+
+
+async def test_file_for_a_newly_followed_kind(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    simkl_user: FakeUser,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Only the files of followed kinds are fetched; a new kind is fetched at the next sync."""
+    await _setup(
+        hass, mock_config_entry, {CONF_CALENDAR_LISTS: ["hold"], CONF_CALENDAR_MOVIES: False}
+    )
+    assert _calendar_requests(fake_simkl) == ["GET /calendar/tv.json"]  # The Office, on hold
+
+    fake_simkl.clear_requests()
+    fake_simkl.set_status(simkl_user, ONE_PIECE, "hold")
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert _calendar_requests(fake_simkl) == ["GET /calendar/anime.json"]
+    assert (await _events(hass, "2026-11-18T00:00:00+00:00", "2026-11-25T00:00:00+00:00")) == [
+        "One Piece E1151"
+    ]
+
+
+async def test_archives_are_forgotten_least_recently_used_first(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
+) -> None:
+    """At most a year of archives is kept: the ones not asked for longest go first."""
+    await _events(hass, "2025-01-10T00:00:00+00:00", "2025-01-20T00:00:00+00:00")
+    await _events(hass, "2025-02-10T00:00:00+00:00", "2026-01-20T00:00:00+00:00")
+    fake_simkl.clear_requests()
+    await _events(hass, "2025-06-10T00:00:00+00:00", "2025-06-20T00:00:00+00:00")
+    assert _calendar_requests(fake_simkl) == []
+    await _events(hass, "2025-01-10T00:00:00+00:00", "2025-01-20T00:00:00+00:00")
+    assert sorted(_calendar_requests(fake_simkl)) == [
+        "GET /calendar/2025/1/anime.json",
+        "GET /calendar/2025/1/movie_release.json",
+        "GET /calendar/2025/1/tv.json",
+    ]
+
+
+def _show(**progress: Any) -> LibraryEntry:
+    return LibraryEntry(simkl_id=1, media_type=MediaType.SHOWS, title="Show", **progress)
+
+
+@pytest.mark.parametrize(
+    ("progress", "season", "episode", "watched"),
+    [
+        ({"next_to_watch": "S02E05"}, 2, 4, True),
+        ({"next_to_watch": "S02E05"}, 2, 5, False),
+        ({"next_to_watch": "S02E05"}, 1, 9, True),
+        ({"next_to_watch": "S02E05"}, 3, 1, False),
+        ({"next_to_watch": "E148"}, None, 147, True),  # anime: no seasons
+        ({"next_to_watch": "E148"}, 1, 148, False),
+        ({"last_watched": "S02E05"}, 2, 5, True),  # caught up
+        ({"last_watched": "S02E05"}, 2, 6, False),
+        ({}, 1, 1, False),  # nothing watched yet
+        ({"next_to_watch": "S02E05"}, 2, None, False),  # an entry without a number
+    ],
+)
+def test_watched_from_library_progress(
+    progress: dict[str, Any], season: int | None, episode: int | None, watched: bool
+) -> None:
+    """Episodes before the next to watch, or up to the last watched, count as watched."""
+    assert is_watched(_show(**progress), season, episode) is watched
+
+
+def test_calendar_entries_without_id_or_date_are_skipped() -> None:
+    """The calendar cannot place or join such entries."""
+    assert Airing.from_entry(CalendarEntry(title="No id", release_date=date(2026, 1, 1))) is None
+    assert Airing.from_entry(CalendarEntry(title="No date", ids=Ids(simkl=1))) is None
+
+
+def test_file_key_round_trip() -> None:
+    """Store keys name the file's path; anything else is refused."""
+    archive = FileKey(CalendarKind.ANIME, 2026, 8)
+    assert archive.storage_key == "2026/8/anime"
+    assert FileKey.from_storage_key("2026/8/anime") == archive
+    assert FileKey.from_storage_key("tv") == FileKey(CalendarKind.TV)
+    with pytest.raises(ValueError, match="Not a calendar file"):
+        FileKey.from_storage_key("2026/anime")
+
+
+@pytest.mark.parametrize(
+    ("last_modified", "generated_at"),
+    [
+        ("Wed, 18 Nov 2026 01:30:00 GMT", datetime.fromisoformat("2026-11-18T01:30:00+00:00")),
+        ("yesterday", NOW),
+        (None, NOW),
+    ],
+)
+def test_generation_time(last_modified: str | None, generated_at: datetime) -> None:
+    """Files count as generated at their Last-Modified, or else when they arrived."""
+    assert _generated_at(last_modified, NOW) == generated_at
+
+
+@pytest.fixture
+def sensors_too() -> Iterator[None]:
+    """Load the sensors as well."""
+    with patch("custom_components.simkl.PLATFORMS", [Platform.CALENDAR, Platform.SENSOR]):
+        yield
+
+
+@pytest.mark.usefixtures("sensors_too", "init_integration")
+async def test_upcoming_sensor(hass: HomeAssistant, frozen_time: FrozenDateTimeFactory) -> None:
+    """The sensor counts the next 7 days' episodes and releases, with the card's format."""
+    state = hass.states.get(SENSOR_ID)
+    assert state is not None
+    assert state.state == "6"
+    assert state.attributes["unit_of_measurement"] == "releases"
+    items, card = state.attributes["items"], state.attributes["data"]
+    assert [item["number"] for item in items] == ["S03E04", "S03E05", "E7", "E1151", "S06E03", "E8"]
+    assert items[0] == {
+        "title": "The Last of Us",
+        "media_type": "shows",
+        "simkl_id": 1447581,
+        "list": "watching",
+        "season": 3,
+        "episode": 4,
+        "number": "S03E04",
+        "episode_title": None,
+        "airs_at": "2026-11-19T02:00:00+00:00",
+        "date": "2026-11-18",  # 18:00 in Los Angeles
+        "all_day": False,
+        "runtime": 58,
+        "watched": False,
+        "url": "https://simkl.com/tv/1447581/the-last-of-us/season-3/episode-4/",
+        "poster": "https://simkl.in/posters/f5/f54ade416dfb040f_m.webp",
+    }
+    assert card[0] == {
+        "title_default": "$title",
+        "line1_default": "$episode",
+        "line2_default": "$release",
+        "line3_default": "$number",
+        "line4_default": "$runtime",
+        "icon": "mdi:calendar-star",
+    }
+    assert card[1] == {
+        "airdate": "2026-11-19T02:00:00Z",
+        "title": "The Last of Us",
+        "episode": "",
+        "number": "S03E04",
+        "season_num": 3,
+        "episode_num": 4,
+        "release": "$day, $date $time",
+        "runtime": 58,
+        "rating": "\N{BLACK STAR} 8.6",
+        "poster": "https://simkl.in/posters/f5/f54ade416dfb040f_m.webp",
+        "fanart": "",
+        "flag": False,
+        "deep_link": "https://simkl.com/tv/1447581/the-last-of-us/season-3/episode-4/",
+    }
+    assert card[3]["season_num"] == ""  # anime are numbered without seasons
+
+    # Once The Last of Us S03E04 is over, it leaves the list at the next update (and its
+    # next episode, a week later, comes in).
+    await _advance(hass, frozen_time, NOW + timedelta(days=1, minutes=5))
+    state = hass.states.get(SENSOR_ID)
+    assert state is not None
+    assert state.state == "6"
+    items = state.attributes["items"]
+    assert [items[0]["number"], items[-1]["title"], items[-1]["number"]] == [
+        "S03E05",
+        "The Last of Us",
+        "S03E05",
+    ]
+
+
+async def test_upcoming_days_beyond_the_rolling_files(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    sensors_too: None,
+) -> None:
+    """A window past the rolling files' 33 days reads the archives at each update."""
+    await _setup(hass, mock_config_entry, {CONF_UPCOMING_DAYS: 45})
+    assert sorted(_calendar_requests(fake_simkl)) == sorted(
+        [*ROLLING]
+        + [
+            f"GET /calendar/{month}/{kind}.json"
+            for month in ("2026/12", "2027/1")
+            for kind in ("tv", "anime", "movie_release")
+        ]
+    )
+    # The count matches the calendar's events in the same window.
+    events = await _events(hass, NOW.isoformat(), (NOW + timedelta(days=45)).isoformat())
+    assert "Fallout S02E05" in events  # on 28 December, past the rolling files
+    state = hass.states.get(SENSOR_ID)
+    assert state is not None
+    assert int(state.state) == len(events)
+
+
+async def test_upcoming_days_with_an_archive_missing(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    sensors_too: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without the archive, the sensor counts what the rolling files hold, and says so."""
+    fake_simkl.inject_fault("/calendar/2027/", FaultKind.STATUS, status=403, count=1000)
+    await _setup(hass, mock_config_entry, {CONF_UPCOMING_DAYS: 45})
+    assert "Could not update the Simkl calendar, showing what it has" in caplog.text
+    state = hass.states.get(SENSOR_ID)
+    assert state is not None
+    assert state.attributes["items"][-1]["airs_at"] < "2027-01-01"
+
+
+async def test_upcoming_attributes_stay_small(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    simkl_user: FakeUser,
+    mock_config_entry: MockConfigEntry,
+    sensors_too: None,
+) -> None:
+    """With a large library the count stays whole while the listed items are capped."""
+    fake_simkl.seed_library(simkl_user, 600)
+    await _setup(hass, mock_config_entry)
+    state = hass.states.get(SENSOR_ID)
+    assert state is not None
+    assert int(state.state) > len(state.attributes["items"])
+    assert len(json_bytes(dict(state.attributes))) < 16 * 1024
+
+
+def test_episode_without_a_number() -> None:
+    """Some anime entries have no episode number: the air date keeps their uid stable."""
+    library = Library(
+        account=Account(account_id=1, name="alice"),
+        items={
+            2: LibraryEntry(
+                simkl_id=2, media_type=MediaType.ANIME, title="Special", status=ListStatus.WATCHING
+            )
+        },
+    )
+    airing = Airing(
+        simkl_id=2,
+        title="Special",
+        air_date=date(2026, 11, 20),
+        air_time=datetime.fromisoformat("2026-11-20T23:00:00+09:00"),
+    )
+    selection = CalendarSelection(lists=frozenset({ListStatus.WATCHING}), movies=True)
+    [item] = join_library([airing], library, selection, lambda kind, path, size: None)
+    assert item.uid == "simkl-2-2026-11-20"
+    assert item.number is None
+    assert Airing.from_json(airing.to_json()) == airing
+
+
+async def _get_upcoming(hass: HomeAssistant, **data: Any) -> list[dict[str, Any]]:
+    response = await hass.services.async_call(
+        DOMAIN, "get_upcoming", data, blocking=True, return_response=True
+    )
+    assert response is not None
+    items: list[dict[str, Any]] = response["items"]  # type: ignore[assignment]
+    return items
+
+
+@pytest.mark.usefixtures("sensors_too", "init_integration")
+async def test_get_upcoming_lists_what_the_sensor_counts(hass: HomeAssistant) -> None:
+    """Without fields, the action returns the sensor's list (the upcoming days option)."""
+    items = await _get_upcoming(hass)
+    state = hass.states.get(SENSOR_ID)
+    assert state is not None
+    assert items == state.attributes["items"]
+    assert len(items) == int(state.state)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_upcoming_days_and_media_types(
+    hass: HomeAssistant, fake_simkl: FakeSimkl
+) -> None:
+    """Any window up to 60 days, reading archives past the rolling files; chosen kinds only."""
+    items = await _get_upcoming(hass, days=45, media_types=["shows", "movies"])
+    assert {item["media_type"] for item in items} == {"shows", "movies"}
+    releases = [item for item in items if item["all_day"]]
+    assert [(item["title"], item["date"], item["airs_at"]) for item in releases] == [
+        ("Project Hail Mary", "2026-11-26", None)
+    ]
+    assert items[-1]["airs_at"] > "2026-12-25"  # past the rolling files
+    assert "GET /calendar/2026/12/tv.json" in fake_simkl.request_paths()
+
+    anime = await _get_upcoming(hass, days=3, media_types="anime")
+    assert [item["title"] for item in anime] == ["Sousou no Frieren 2nd Season"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_upcoming_refuses_bad_input(hass: HomeAssistant) -> None:
+    """Days beyond the range or an unknown media type are refused before anything runs."""
+    with pytest.raises(vol.Invalid):
+        await _get_upcoming(hass, days=61)
+    with pytest.raises(vol.Invalid):
+        await _get_upcoming(hass, media_types=["books"])
+
+
+async def test_get_upcoming_needs_a_loaded_account(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An unloaded account cannot answer."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError):
+        await _get_upcoming(hass, config_entry_id=init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_get_upcoming_archive_unreachable(hass: HomeAssistant, fake_simkl: FakeSimkl) -> None:
+    """A window needing an archive Simkl does not serve fails with a clear error."""
+    fake_simkl.inject_fault("/calendar/2026/12/", FaultKind.STATUS, status=403, count=1000)
+    with pytest.raises(HomeAssistantError, match="Could not fetch the Simkl calendar for that"):
+        await _get_upcoming(hass, days=45)
