@@ -1,16 +1,18 @@
 """Shared fixtures: a fake Simkl server per test and a linked account on it."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from functools import partial
+from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import persistent_notification
-from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.const import CONF_ACCESS_TOKEN, Platform
 from homeassistant.core import HomeAssistant, callback
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -20,6 +22,7 @@ from tests.fake_simkl import FakeSimkl, FakeUser
 
 CLIENT_ID = "test-client-id"
 ACCOUNT_ID = 424242
+CALENDAR_ENTITY_ID = "calendar.alice_upcoming"
 
 
 @pytest.fixture(autouse=True)
@@ -32,17 +35,28 @@ def _local_sockets(socket_enabled: None) -> None:
     """Open sockets before `hass` exists: every test talks to the fake over 127.0.0.1."""
 
 
+def client_settings(**settings: float) -> AbstractContextManager[object]:
+    """Build the integration's API clients with `settings` instead of the ones it picks."""
+
+    def build(*args: Any, **kwargs: Any) -> SimklClient:
+        return SimklClient(*args, **(kwargs | settings))
+
+    return patch("custom_components.simkl.helpers.SimklClient", build)
+
+
 @pytest.fixture(autouse=True)
 def fast_client() -> Iterator[None]:
     """Keep the client's pacing and retry backoff from slowing the tests down."""
-    fast = partial(
-        SimklClient,
-        min_get_interval=0.0,
-        min_post_interval=0.0,
-        retry_base_delay=0.001,
-        retry_budget=0.05,
-    )
-    with patch("custom_components.simkl.helpers.SimklClient", fast):
+    with client_settings(
+        min_get_interval=0.0, min_post_interval=0.0, retry_base_delay=0.001, retry_budget=0.05
+    ):
+        yield
+
+
+@pytest.fixture
+def no_client_retries() -> Iterator[None]:
+    """Let failed requests fail at once: the client's retries would sleep on a frozen clock."""
+    with client_settings(min_get_interval=0.0, min_post_interval=0.0, retry_budget=0.0):
         yield
 
 
@@ -99,9 +113,19 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
 
 
 @pytest.fixture
-async def fake_simkl(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSimkl]:
+def write_lock_seconds() -> float:
+    """How long the fake locks a user's writes after each write: off unless a test needs it."""
+    return 0
+
+
+@pytest.fixture
+async def fake_simkl(
+    monkeypatch: pytest.MonkeyPatch, write_lock_seconds: float
+) -> AsyncIterator[FakeSimkl]:
     """Run a fake Simkl on 127.0.0.1 and point the integration at it."""
-    fake = FakeSimkl(client_ids=(CLIENT_ID,), write_lock_seconds=0, max_gets_per_second=None)
+    fake = FakeSimkl(
+        client_ids=(CLIENT_ID,), write_lock_seconds=write_lock_seconds, max_gets_per_second=None
+    )
     await fake.start()
     monkeypatch.setenv(ENV_API_URL, fake.url)
     yield fake
@@ -139,10 +163,53 @@ async def init_integration(
     hass: HomeAssistant, fake_simkl: FakeSimkl, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """Set the account up in Home Assistant, synced with the fake."""
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_integration(hass, mock_config_entry)
     return mock_config_entry
+
+
+async def setup_integration(
+    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any] | None = None
+) -> None:
+    """Set an account up in Home Assistant, with `options` when given."""
+    entry.add_to_hass(hass)
+    if options is not None:
+        hass.config_entries.async_update_entry(entry, options=options)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def advance_time(hass: HomeAssistant, freezer: FrozenDateTimeFactory, to: datetime) -> None:
+    """Move the clock to `to` and run everything due by then."""
+    freezer.move_to(to)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+async def calendar_in_los_angeles(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Set accounts up with their calendar alone, with Home Assistant in Los Angeles."""
+    await hass.config.async_set_time_zone("America/Los_Angeles")
+    with patch("custom_components.simkl.PLATFORMS", [Platform.CALENDAR]):
+        yield
+
+
+async def calendar_events(hass: HomeAssistant, **window: Any) -> list[dict[str, Any]]:
+    """The account calendar's events in a window, as `calendar.get_events` returns them."""
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": CALENDAR_ENTITY_ID, **window},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    events: list[dict[str, Any]] = response[CALENDAR_ENTITY_ID]["events"]  # type: ignore[index,assignment]
+    return events
+
+
+def calendar_requests(fake: FakeSimkl) -> list[str]:
+    """The calendar files the fake was asked for, in order."""
+    return [path for path in fake.request_paths() if " /calendar/" in path]
 
 
 @pytest.fixture
@@ -160,3 +227,19 @@ async def notifications(hass: HomeAssistant) -> list[persistent_notification.Not
 
     persistent_notification.async_register_callback(hass, record)
     return shown
+
+
+@pytest.fixture
+def no_platforms() -> Iterator[None]:
+    """Set the account up without entities, for tests of the actions and the write queue."""
+    with patch("custom_components.simkl.PLATFORMS", []):
+        yield
+
+
+def sent_writes(fake: FakeSimkl) -> list[tuple[str, Any]]:
+    """The writes Simkl received (accepted or not): endpoint and body."""
+    return [
+        (request.path, request.json)
+        for request in fake.requests
+        if request.method == "POST" and request.path.startswith(("/scrobble/", "/sync/"))
+    ]

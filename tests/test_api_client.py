@@ -40,6 +40,7 @@ from custom_components.simkl.api import (
     SyncEpisodeNumber,
     SyncItem,
     SyncRequest,
+    SyncResult,
     SyncSeason,
     build_image_url,
     client as client_module,
@@ -471,6 +472,16 @@ async def test_history_add_and_remove(
     assert INTERSTELLAR not in library.entries
     assert set(library.entries[THE_BEAR].watched) == {(1, 1), (1, 3)}
     assert fake_simkl.request_paths() == ["POST /sync/history", "POST /sync/history/remove"]
+
+
+async def test_write_answered_without_content(fake_simkl: FakeSimkl, client: SimklClient) -> None:
+    """A 204 to a write is a success with nothing to report (Simkl documents no body for some)."""
+    fake_simkl.inject_fault("/sync/history/remove", FaultKind.STATUS, status=204)
+    removed = await client.remove_from_history(
+        SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))])
+    )
+    assert removed == SyncResult()
+    assert fake_simkl.request_paths() == ["POST /sync/history/remove"]
 
 
 async def test_ratings_add_and_remove(

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
+import traceback
 from typing import Any
 from urllib.parse import quote
 
@@ -62,8 +63,8 @@ async def start_fake() -> AsyncIterator[FakeStarter]:
 
 
 def assert_safe(error: SimklError, *secrets: str) -> None:
-    """The message can be logged: no credential in any spelling."""
-    for text in (str(error), repr(error)):
+    """The message and a logged traceback hold no credential in any spelling."""
+    for text in (str(error), repr(error), "".join(traceback.format_exception(error))):
         for secret in secrets:
             assert secret not in text
             assert quote(secret, safe="") not in text
@@ -399,6 +400,7 @@ async def test_echoed_credentials_are_redacted(
     """A server message that echoes the token or client id (even URL-encoded) is blanked."""
     client_id = "my client/id"
     encoded_id = quote(client_id, safe="")
+    query_id = "my+client/id"  # how aiohttp writes it into the request's query string
     client = make_api_client(client_id=client_id, access_token=access_token)
     fake_simkl.inject_fault(
         "/sync/activities",
@@ -407,14 +409,17 @@ async def test_echoed_credentials_are_redacted(
         error="wrong_parameter",
         body={
             "error": "wrong_parameter",
-            "message": f"bad {access_token} for {client_id} at ?client_id={encoded_id}",
+            "message": (
+                f"bad {access_token} for {client_id} at ?client_id={encoded_id}"
+                f" or ?client_id={query_id}"
+            ),
         },
     )
     with pytest.raises(SimklClientError) as caught:
         await client.get_activities()
     assert str(caught.value) == (
         "Simkl answered HTTP 400 (GET /sync/activities) [wrong_parameter]: "
-        "bad *** for *** at ?client_id=***"
+        "bad *** for *** at ?client_id=*** or ?client_id=***"
     )
     assert_safe(caught.value, access_token, client_id)
 

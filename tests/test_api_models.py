@@ -44,6 +44,7 @@ from custom_components.simkl.api import (
     is_unknown_date,
     parse_date,
     parse_datetime,
+    parse_float,
 )
 from custom_components.simkl.api.models import parse_list, parse_pin_result
 
@@ -236,6 +237,7 @@ def test_parse_list_skips_unusable_entries() -> None:
 )
 def test_numbers_are_read_leniently(raw: object, number: float | None) -> None:
     """Numeric strings count as numbers; booleans and text do not."""
+    assert parse_float(raw) == number
     entry = CalendarEntry.from_json({"ratings": {"simkl": {"rating": raw}}, "rank": raw})
     assert entry.rating == number
     assert entry.rank == (int(number) if number is not None and number.is_integer() else None)

@@ -4,27 +4,21 @@ Time is frozen on Wednesday 2026-11-18 12:00 in Los Angeles (20:00 UTC), where t
 catalogue is anchored: The Last of Us airs tomorrow, Severance the day after, and so on.
 """
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
-from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
@@ -32,10 +26,16 @@ from custom_components.simkl.api import ListStatus, MediaType
 from custom_components.simkl.calendar import calendar_event
 from custom_components.simkl.const import CONF_CALENDAR_LISTS, CONF_CALENDAR_MOVIES
 from custom_components.simkl.upcoming import UpcomingItem
+from tests.conftest import (
+    CALENDAR_ENTITY_ID,
+    advance_time,
+    calendar_events,
+    calendar_requests,
+    setup_integration,
+)
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
 
 NOW = datetime.fromisoformat("2026-11-18T20:00:00+00:00")
-ENTITY_ID = "calendar.alice_upcoming"
 
 THE_LAST_OF_US = 1447581
 SEVERANCE = 1186633
@@ -51,36 +51,13 @@ NEXT_WEEK = [
 
 
 @pytest.fixture(autouse=True)
-def frozen_time(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    """Freeze time before the fake builds its catalogue around "now"."""
+def frozen_time(
+    freezer: FrozenDateTimeFactory, calendar_in_los_angeles: None
+) -> FrozenDateTimeFactory:
+    """Freeze time before the fake builds its catalogue around "now", with the calendar
+    alone in Los Angeles (unless a test moves it)."""
     freezer.move_to(NOW)
     return freezer
-
-
-@pytest.fixture(autouse=True)
-async def los_angeles(hass: HomeAssistant) -> None:
-    """Run Home Assistant in Los Angeles unless a test moves it."""
-    await hass.config.async_set_time_zone("America/Los_Angeles")
-
-
-@pytest.fixture(autouse=True)
-def calendar_only() -> Iterator[None]:
-    """Load the calendar platform alone."""
-    with patch("custom_components.simkl.PLATFORMS", [Platform.CALENDAR]):
-        yield
-
-
-async def _get_events(hass: HomeAssistant, **window: Any) -> list[dict[str, Any]]:
-    response = await hass.services.async_call(
-        CALENDAR_DOMAIN,
-        "get_events",
-        {"entity_id": ENTITY_ID, **window},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    events: list[dict[str, Any]] = response[ENTITY_ID]["events"]  # type: ignore[index,assignment]
-    return events
 
 
 type RestClient = Callable[[], Awaitable[TestClient]]
@@ -105,31 +82,12 @@ async def _rest_events(
 ) -> list[dict[str, Any]]:
     client = await rest_client()
     response = await client.get(
-        f"/api/calendars/{ENTITY_ID}",
+        f"/api/calendars/{CALENDAR_ENTITY_ID}",
         params={"start": str(start), "end": str(end)},
     )
     assert response.status == HTTPStatus.OK
     events: list[dict[str, Any]] = await response.json()
     return events
-
-
-def _calendar_paths(fake: FakeSimkl) -> list[str]:
-    return [path for path in fake.request_paths() if " /calendar/" in path]
-
-
-async def _advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, to: datetime) -> None:
-    freezer.move_to(to)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def _setup_with_options(
-    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any]
-) -> None:
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=options)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -141,7 +99,7 @@ async def test_entity(
 ) -> None:
     """One calendar per account, showing the next episode (off until it starts)."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
-    state = hass.states.get(ENTITY_ID)
+    state = hass.states.get(CALENDAR_ENTITY_ID)
     assert state is not None
     assert state.state == STATE_OFF
     assert state.attributes["message"] == "The Last of Us S03E04"
@@ -152,13 +110,13 @@ async def test_entity(
 async def test_next_week(hass: HomeAssistant, fake_simkl: FakeSimkl) -> None:
     """The coming week's episodes, in air order, from the rolling files alone."""
     fake_simkl.clear_requests()
-    events = await _get_events(hass, duration={"days": 7})
+    events = await calendar_events(hass, duration={"days": 7})
     assert [(event["summary"], event["start"], event["end"]) for event in events] == NEXT_WEEK
     # Each event links back to its episode on Simkl.
     assert events[0]["description"] == (
         "https://simkl.com/tv/1447581/the-last-of-us/season-3/episode-4/"
     )
-    assert _calendar_paths(fake_simkl) == []
+    assert calendar_requests(fake_simkl) == []
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -168,7 +126,7 @@ async def test_today_through_the_rest_api(
     frozen_time: FrozenDateTimeFactory,
 ) -> None:
     """Tomorrow morning, today's view holds the evening's episode with a stable uid."""
-    await _advance(hass, frozen_time, datetime.fromisoformat("2026-11-19T08:00:00-08:00"))
+    await advance_time(hass, frozen_time, datetime.fromisoformat("2026-11-19T08:00:00-08:00"))
     today = dt_util.start_of_local_day()
     events = await _rest_events(rest_client, today, today + timedelta(days=1))
     assert events == [
@@ -192,7 +150,7 @@ async def test_today_through_the_rest_api(
 async def test_next_60_days_reads_the_archives(hass: HomeAssistant, fake_simkl: FakeSimkl) -> None:
     """Beyond the rolling files, the monthly archives fill in, fetched once and kept."""
     fake_simkl.clear_requests()
-    events = await _get_events(hass, duration={"days": 60})
+    events = await calendar_events(hass, duration={"days": 60})
     summaries = [event["summary"] for event in events]
 
     assert summaries[: len(NEXT_WEEK)] == [summary for summary, _, _ in NEXT_WEEK]
@@ -204,15 +162,15 @@ async def test_next_60_days_reads_the_archives(hass: HomeAssistant, fake_simkl: 
     release = events[summaries.index("Project Hail Mary")]
     assert (release["start"], release["end"]) == ("2026-11-27", "2026-11-28")
     assert release["description"] == "https://simkl.com/movies/2134550/project-hail-mary"
-    assert sorted(_calendar_paths(fake_simkl)) == sorted(
+    assert sorted(calendar_requests(fake_simkl)) == sorted(
         f"GET /calendar/{month}/{kind}.json"
         for month in ("2026/12", "2027/1")
         for kind in ("tv", "anime", "movie_release")
     )
 
     fake_simkl.clear_requests()
-    assert await _get_events(hass, duration={"days": 60}) == events
-    assert _calendar_paths(fake_simkl) == []
+    assert await calendar_events(hass, duration={"days": 60}) == events
+    assert calendar_requests(fake_simkl) == []
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -251,20 +209,20 @@ async def test_last_month(
     assert events[0]["description"] == (
         "Watched on Simkl.\nhttps://simkl.com/anime/2473210/dandadan-2nd-season/episode-1/"
     )
-    assert sorted(_calendar_paths(fake_simkl)) == [
+    assert sorted(calendar_requests(fake_simkl)) == [
         "GET /calendar/2026/10/anime.json",
         "GET /calendar/2026/10/movie_release.json",
         "GET /calendar/2026/10/tv.json",
     ]
 
     # A month that was over when it was fetched never changes again.
-    await _advance(hass, frozen_time, NOW + timedelta(days=2))
+    await advance_time(hass, frozen_time, NOW + timedelta(days=2))
     fake_simkl.clear_requests()
     again = await _rest_events(
         rest_client, "2026-10-05T00:00:00-07:00", "2026-10-26T00:00:00-07:00"
     )
     assert again == events
-    assert _calendar_paths(fake_simkl) == []
+    assert calendar_requests(fake_simkl) == []
 
 
 @pytest.mark.parametrize(
@@ -330,7 +288,9 @@ async def test_trigger_at_episode_start(
         "automation",
         {
             "automation": {
-                "triggers": [{"trigger": "calendar", "event": "start", "entity_id": ENTITY_ID}],
+                "triggers": [
+                    {"trigger": "calendar", "event": "start", "entity_id": CALENDAR_ENTITY_ID}
+                ],
                 "actions": [
                     {
                         "action": "test.automation",
@@ -344,17 +304,17 @@ async def test_trigger_at_episode_start(
     start = datetime.fromisoformat("2026-11-19T18:00:00-08:00")
 
     for moment in (start - timedelta(minutes=30), start - timedelta(minutes=14)):
-        await _advance(hass, frozen_time, moment)
+        await advance_time(hass, frozen_time, moment)
     assert [call for call in service_calls if call.domain == "test"] == []
-    assert hass.states.get(ENTITY_ID).state == STATE_OFF  # type: ignore[union-attr]
+    assert hass.states.get(CALENDAR_ENTITY_ID).state == STATE_OFF  # type: ignore[union-attr]
 
-    await _advance(hass, frozen_time, start + timedelta(seconds=1))
+    await advance_time(hass, frozen_time, start + timedelta(seconds=1))
     fired = [call.data for call in service_calls if call.domain == "test"]
     assert fired == [{"episode": "The Last of Us S03E04"}]
-    assert hass.states.get(ENTITY_ID).state == STATE_ON  # type: ignore[union-attr]
+    assert hass.states.get(CALENDAR_ENTITY_ID).state == STATE_ON  # type: ignore[union-attr]
 
-    await _advance(hass, frozen_time, start + timedelta(minutes=59))
-    state = hass.states.get(ENTITY_ID)
+    await advance_time(hass, frozen_time, start + timedelta(minutes=59))
+    state = hass.states.get(CALENDAR_ENTITY_ID)
     assert state is not None
     assert state.state == STATE_OFF
     assert state.attributes["message"] == "Severance S03E05"
@@ -371,12 +331,12 @@ async def test_lists_option(
 ) -> None:
     """Only the chosen lists count: on hold can be added, movies left out."""
     fake_simkl.set_status(simkl_user, SEVERANCE, "hold")
-    await _setup_with_options(
+    await setup_integration(
         hass, mock_config_entry, {CONF_CALENDAR_LISTS: ["hold"], CONF_CALENDAR_MOVIES: False}
     )
-    events = await _get_events(hass, duration={"days": 14})
+    events = await calendar_events(hass, duration={"days": 14})
     assert [event["summary"] for event in events] == ["Severance S03E05", "Severance S03E06"]
-    assert _calendar_paths(fake_simkl) == ["GET /calendar/tv.json"]
+    assert calendar_requests(fake_simkl) == ["GET /calendar/tv.json"]
 
 
 async def test_default_lists_follow_the_library(
@@ -391,9 +351,9 @@ async def test_default_lists_follow_the_library(
     await init_integration.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
 
-    events = await _get_events(hass, duration={"days": 7})
+    events = await calendar_events(hass, duration={"days": 7})
     assert "The Last of Us S03E04" not in [event["summary"] for event in events]
-    assert hass.states.get(ENTITY_ID).attributes["message"] == "Severance S03E05"  # type: ignore[union-attr]
+    assert hass.states.get(CALENDAR_ENTITY_ID).attributes["message"] == "Severance S03E05"  # type: ignore[union-attr]
 
 
 async def test_calendar_files_unreachable_at_start(
@@ -405,12 +365,12 @@ async def test_calendar_files_unreachable_at_start(
     """Without any calendar file the calendar is unavailable; it recovers on its own."""
     # Not a status the client retries: retries wait on the event loop's clock, which is frozen.
     fake_simkl.inject_fault("/calendar/", FaultKind.STATUS, status=403, count=1000)
-    await _setup_with_options(hass, mock_config_entry, {})
-    assert hass.states.get(ENTITY_ID).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    await setup_integration(hass, mock_config_entry)
+    assert hass.states.get(CALENDAR_ENTITY_ID).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
 
     fake_simkl.clear_faults()
-    await _advance(hass, frozen_time, NOW + timedelta(minutes=31))
-    assert hass.states.get(ENTITY_ID).state == STATE_OFF  # type: ignore[union-attr]
+    await advance_time(hass, frozen_time, NOW + timedelta(minutes=31))
+    assert hass.states.get(CALENDAR_ENTITY_ID).state == STATE_OFF  # type: ignore[union-attr]
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -418,7 +378,7 @@ async def test_archive_unreachable(hass: HomeAssistant, fake_simkl: FakeSimkl) -
     """A window needing an archive Simkl does not serve fails with a clear error."""
     fake_simkl.inject_fault("/calendar/2026/10/", FaultKind.STATUS, status=403, count=1000)
     with pytest.raises(Exception, match="Could not fetch the Simkl calendar for that period"):
-        await _get_events(
+        await calendar_events(
             hass,
             start_date_time="2026-10-05T00:00:00-07:00",
             end_date_time="2026-10-06T00:00:00-07:00",

@@ -6,9 +6,7 @@ and the tests move it by the poll interval (`PinClock.tick`).
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any
-from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_ACCESS_TOKEN
@@ -16,7 +14,6 @@ from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.simkl.api import SimklClient
 from custom_components.simkl.const import (
     CONF_CALENDAR_LISTS,
     CONF_CALENDAR_MOVIES,
@@ -31,7 +28,7 @@ from tests.conftest import ACCOUNT_ID, CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Awaitable, Callable
 
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
@@ -41,15 +38,8 @@ PIN_EXPIRES_IN = 900
 OTHER_CLIENT_ID = "other-client-id"
 OTHER_ACCOUNT_ID = 777
 
-
-@pytest.fixture(autouse=True)
-def fast_client() -> Iterator[None]:
-    """Let a failed request fail at once: retry backoff would wait on the frozen clock."""
-    without_retries = partial(
-        SimklClient, min_get_interval=0.0, min_post_interval=0.0, retry_base_delay=0.0
-    )
-    with patch("custom_components.simkl.helpers.SimklClient", without_retries):
-        yield
+# The PIN is polled on a frozen clock, where the client's retry backoff would never end.
+pytestmark = pytest.mark.usefixtures("no_client_retries")
 
 
 @dataclass
@@ -390,18 +380,6 @@ async def test_reauth_same_account(
     assert init_integration.state is ConfigEntryState.LOADED
 
 
-async def test_reauth_other_account(
-    hass: HomeAssistant, pin: PinClock, other_user: FakeUser, init_integration: MockConfigEntry
-) -> None:
-    """A code approved by another account does not take over the entry."""
-    before = dict(init_integration.data)
-    result = await init_integration.start_reauth_flow(hass)
-    result = await pin.approve(await _configure(hass, result), other_user)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_account"
-    assert dict(init_integration.data) == before
-
-
 async def test_reauth_with_rejected_client_id(
     hass: HomeAssistant, entry_of_deleted_app: MockConfigEntry
 ) -> None:
@@ -446,13 +424,28 @@ async def test_reconfigure_new_client_id(
     assert init_integration.state is ConfigEntryState.LOADED
 
 
-async def test_reconfigure_other_account(
-    hass: HomeAssistant, pin: PinClock, other_user: FakeUser, init_integration: MockConfigEntry
+async def _reauth_code(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
+    return await _configure(hass, await entry.start_reauth_flow(hass))
+
+
+async def _reconfigure_code(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
+    return await _submit(hass, await entry.start_reconfigure_flow(hass))
+
+
+@pytest.mark.parametrize(
+    "show_code",
+    [pytest.param(_reauth_code, id="reauth"), pytest.param(_reconfigure_code, id="reconfigure")],
+)
+async def test_relink_other_account(
+    hass: HomeAssistant,
+    pin: PinClock,
+    other_user: FakeUser,
+    init_integration: MockConfigEntry,
+    show_code: Callable[[HomeAssistant, MockConfigEntry], Awaitable[ConfigFlowResult]],
 ) -> None:
-    """Reconfigure refuses a code approved by a different account."""
+    """A code approved by another account does not take over the entry."""
     before = dict(init_integration.data)
-    result = await init_integration.start_reconfigure_flow(hass)
-    result = await pin.approve(await _submit(hass, result), other_user)
+    result = await pin.approve(await show_code(hass, init_integration), other_user)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert dict(init_integration.data) == before

@@ -1,21 +1,21 @@
 """Library sync: the requests Simkl sees, the stored copy, failures, and states that follow."""
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 import logging
 from typing import TYPE_CHECKING, Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.simkl.api import SimklClient
+from custom_components.simkl.api import client as client_module
 from custom_components.simkl.const import DOMAIN, STORAGE_VERSION
-from tests.conftest import ACCOUNT_ID
+from tests.conftest import ACCOUNT_ID, client_settings
 from tests.fake_simkl import CatalogItem, FakeSimkl, FakeUser, FaultKind, SeasonPlan
 from tests.fake_simkl.state import MOVIE_STATUSES, STATUSES, iso
 
@@ -190,14 +190,6 @@ async def synced(account: Account) -> Account:
     return account
 
 
-@pytest.fixture
-def no_client_retries() -> Iterator[None]:
-    """Let failed requests fail at once: the client's retries would sleep on the frozen clock."""
-    client = partial(SimklClient, min_get_interval=0.0, min_post_interval=0.0, retry_budget=0.0)
-    with patch("custom_components.simkl.helpers.SimklClient", client):
-        yield
-
-
 def add_show(fake: FakeSimkl, user: FakeUser) -> None:
     """File a show that was not in the library in plan to watch."""
     fake.catalog.add(
@@ -328,7 +320,7 @@ async def test_a_change_costs_exactly_its_delta(synced: Account, change: Change)
 
 async def test_first_title_of_a_type_is_read_in_full(account: Account) -> None:
     """An account that never had a movie: its first movie is read with the whole (short)
-    movie list, as Simkl has no earlier timestamp to ask from."""
+    movie list, rating included, as Simkl has no earlier timestamp to ask from."""
     library = account.fake.library(account.user)
     for simkl_id in [key for key, entry in library.entries.items() if entry.item.is_movie]:
         del library.entries[simkl_id]
@@ -338,10 +330,12 @@ async def test_first_title_of_a_type_is_read_in_full(account: Account) -> None:
     account.fake.clear_requests()
 
     account.fake.watch_movie(account.user, INTERSTELLAR)
+    account.fake.rate(account.user, INTERSTELLAR, 9)
     await account.poll()
 
     assert account.requests() == [ACTIVITIES, ("GET /sync/all-items/movies", NEXT)]
     account.assert_synced()
+    assert account.coordinator.library.items[INTERSTELLAR].user_rating == 9
 
 
 async def test_library_follows_every_change(synced: Account) -> None:
@@ -513,3 +507,19 @@ async def test_rate_limit_backs_off(account: Account) -> None:
     assert account.requests() == []
     await account.poll(timedelta(minutes=1, seconds=1))
     assert account.requests() == [ACTIVITIES]
+
+
+async def test_rate_limited_setup_is_left_to_setup_retries(account: Account) -> None:
+    """A 429 at start-up holds the setup up for a few seconds of client retries only; then
+    Home Assistant sets the account up again later."""
+    account.fake.inject_fault("/sync/activities", FaultKind.STATUS, status=429, count=None)
+    with (
+        client_settings(min_get_interval=0.0, min_post_interval=0.0),
+        patch.object(client_module, "asyncio", wraps=asyncio) as client_clock,
+    ):
+        client_clock.sleep = AsyncMock()
+        await account.setup()
+
+    assert account.entry.state is ConfigEntryState.SETUP_RETRY
+    assert [call.args[0] for call in client_clock.sleep.await_args_list] == [1.0, 2.0]
+    assert account.requests() == [("POST /users/settings", {}), *[ACTIVITIES] * 3]

@@ -1,6 +1,7 @@
 """Reading what a media player plays: ids, titles, episodes and progress."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from homeassistant.core import State
@@ -102,46 +103,20 @@ def test_read_player_without_media() -> None:
     assert read_player(State("media_player.tv", "on", {"media_content_type": "movie"})) is None
 
 
+# Readings of a 100-minute movie.
+a_movie = partial(PlayerReading, media_type="movie", title="A", duration=6000)
+
+
 @pytest.mark.parametrize(
     ("reading", "progress"),
     [
-        (PlayerReading(media_type="movie", title="A", position=600, duration=6000), 10.0),
-        (
-            PlayerReading(
-                media_type="movie",
-                title="A",
-                position=600,
-                duration=6000,
-                position_at=NOW - timedelta(minutes=10),
-                playing=True,
-            ),
-            20.0,
-        ),
-        (
-            PlayerReading(
-                media_type="movie",
-                title="A",
-                position=5900,
-                duration=6000,
-                position_at=NOW - timedelta(hours=2),
-                playing=True,
-            ),
-            100.0,
-        ),
-        (
-            PlayerReading(
-                media_type="movie",
-                title="A",
-                position=600,
-                duration=6000,
-                position_at=NOW + timedelta(minutes=1),
-                playing=True,
-            ),
-            10.0,
-        ),
-        (PlayerReading(media_type="movie", title="A", position=600), None),
-        (PlayerReading(media_type="movie", title="A", position=600, duration=0), None),
-        (PlayerReading(media_type="movie", title="A", duration=6000), None),
+        (a_movie(position=600), 10.0),
+        (a_movie(position=600, position_at=NOW - timedelta(minutes=10), playing=True), 20.0),
+        (a_movie(position=5900, position_at=NOW - timedelta(hours=2), playing=True), 100.0),
+        (a_movie(position=600, position_at=NOW + timedelta(minutes=1), playing=True), 10.0),
+        (a_movie(position=600, duration=None), None),
+        (a_movie(position=600, duration=0), None),
+        (a_movie(), None),
     ],
     ids=[
         "paused",

@@ -1,5 +1,6 @@
 """Sensors of a linked account: which exist, their states and their attributes."""
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from unittest.mock import patch
 
@@ -10,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 
 from custom_components.simkl.const import CONF_LISTS, CONF_MEDIA_TYPES, DOMAIN
-from tests.conftest import ACCOUNT_ID
+from tests.conftest import ACCOUNT_ID, advance_time, setup_integration
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,16 +34,6 @@ def sensors_only() -> Iterator[None]:
     """Set up the sensor platform alone."""
     with patch("custom_components.simkl.PLATFORMS", [Platform.SENSOR]):
         yield
-
-
-async def _setup(
-    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, list[str]] | None = None
-) -> None:
-    entry.add_to_hass(hass)
-    if options is not None:
-        hass.config_entries.async_update_entry(entry, options=options)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 def _sensor_keys(entity_registry: er.EntityRegistry, entry: MockConfigEntry) -> set[str]:
@@ -99,7 +90,9 @@ async def test_options_choose_the_sensors(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Only the selected media types and lists get sensors, and they count only those."""
-    await _setup(hass, mock_config_entry, {CONF_MEDIA_TYPES: ["shows"], CONF_LISTS: ["watching"]})
+    await setup_integration(
+        hass, mock_config_entry, {CONF_MEDIA_TYPES: ["shows"], CONF_LISTS: ["watching"]}
+    )
 
     assert _sensor_keys(entity_registry, mock_config_entry) == {
         "shows_watching",
@@ -147,7 +140,7 @@ async def test_empty_library(
     library = fake_simkl.library(fake_simkl.users[0])
     library.entries.clear()
     library.playbacks.clear()
-    await _setup(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
 
     for key in ("shows_watching", "movies_completed", "episodes_watched", "paused_playback"):
         assert _state(hass, entity_registry, key) == "0"
@@ -168,7 +161,7 @@ async def test_paused_title_outside_the_library(
 ) -> None:
     """A paused movie that is in no list is listed too, linked to its Simkl page."""
     fake_simkl.add_playback(fake_simkl.users[0], 53992, 12.5)  # The Matrix
-    await _setup(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
 
     state = hass.states.get("sensor.alice_paused_playback")
     assert state is not None
@@ -177,3 +170,48 @@ async def test_paused_title_outside_the_library(
     assert matrix["media_type"] == "movies"
     assert matrix["progress"] == 12.5
     assert matrix["url"] == "https://simkl.com/movies/53992"
+
+
+async def test_next_to_watch_follows_airings(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A caught-up show joins the list once its next episode airs, though an airing moves
+    none of Simkl's activity timestamps and so brings no new library data."""
+    upcoming = hass.states.get("sensor.alice_upcoming")
+    assert upcoming is not None
+    episode = next(item for item in upcoming.attributes["items"] if item["simkl_id"] == 1447581)
+    assert (episode["title"], episode["number"]) == ("The Last of Us", "S03E04")
+    airs_at = datetime.fromisoformat(episode["airs_at"])
+    before = hass.states.get("sensor.alice_next_to_watch")
+    assert before is not None
+    assert "The Last of Us" not in [item["title"] for item in before.attributes["items"]]
+    fake_simkl.clear_requests()
+
+    await advance_time(hass, freezer, airs_at - timedelta(minutes=1))
+    state = hass.states.get("sensor.alice_next_to_watch")
+    assert state is not None
+    assert state.state == before.state
+
+    # The calendar's half-hourly update brings the sensor up to date.
+    await advance_time(hass, freezer, airs_at + timedelta(minutes=30))
+    state = hass.states.get("sensor.alice_next_to_watch")
+    assert state is not None
+    assert int(state.state) == int(before.state) + 1
+    listed = next(item for item in state.attributes["items"] if item["title"] == "The Last of Us")
+    assert listed | {"poster": None, "fanart": None} == {
+        "title": "The Last of Us",
+        "media_type": "shows",
+        "episode": "S03E04",
+        "episode_title": episode["episode_title"],
+        "aired_at": episode["airs_at"],
+        "unwatched": 1,
+        "poster": None,
+        "fanart": None,
+        "url": "https://simkl.com/tv/1447581/the-last-of-us",
+    }
+    requested = fake_simkl.request_paths()
+    assert "GET /sync/activities" in requested  # the library was polled meanwhile
+    assert not [path for path in requested if path.startswith("GET /sync/all-items")]

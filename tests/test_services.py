@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -18,11 +17,10 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.simkl.const import DOMAIN
 from custom_components.simkl.write_queue import EVENT_WRITE_FAILED
+from tests.conftest import sent_writes
 from tests.fake_simkl import FakeSimkl, FaultKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.components.persistent_notification import Notification
     from homeassistant.core import HomeAssistant
@@ -30,22 +28,14 @@ if TYPE_CHECKING:
 PLAYER = "media_player.living_room"
 MATRIX = {"simkl": 53992}
 STRANGER_THINGS = {"simkl": 548312}
+# The episode `play_episode` shows, as a scrobble names it.
+PLAYED_EPISODE = {
+    "show": {"title": "Stranger Things", "ids": {}},
+    "episode": {"season": 1, "number": 3},
+}
 
-
-@pytest.fixture(autouse=True)
-def no_platforms() -> Iterator[None]:
-    """The actions need no entities; the library they change is read from the coordinator."""
-    with patch("custom_components.simkl.PLATFORMS", []):
-        yield
-
-
-def sent_writes(fake: FakeSimkl) -> list[tuple[str, Any]]:
-    """The writes Simkl received: endpoint and body."""
-    return [
-        (request.path, request.json)
-        for request in fake.requests
-        if request.method == "POST" and request.path.startswith(("/scrobble/", "/sync/"))
-    ]
+# The actions need no entities; the library they change is read from the coordinator.
+pytestmark = pytest.mark.usefixtures("no_platforms")
 
 
 async def call(
@@ -125,16 +115,7 @@ async def test_scrobble_start_from_player(
 
     response = await call(hass, "scrobble", {"action": "start", "entity_id": PLAYER})
 
-    assert sent_writes(fake_simkl) == [
-        (
-            "/scrobble/start",
-            {
-                "progress": 42.0,
-                "show": {"title": "Stranger Things", "ids": {}},
-                "episode": {"season": 1, "number": 3},
-            },
-        )
-    ]
+    assert sent_writes(fake_simkl) == [("/scrobble/start", {"progress": 42.0, **PLAYED_EPISODE})]
     assert response is not None
     assert response["status"] == "sent"
     assert response["action"] == "start"
@@ -160,16 +141,7 @@ async def test_scrobble_stop_after_the_player_cleared_its_item(
     response = await call(hass, "scrobble", {"action": "stop", "entity_id": PLAYER})
 
     # 10 minutes in at the start, 40 minutes played since: the whole 50 minutes.
-    assert sent_writes(fake_simkl) == [
-        (
-            "/scrobble/stop",
-            {
-                "progress": 100.0,
-                "show": {"title": "Stranger Things", "ids": {}},
-                "episode": {"season": 1, "number": 3},
-            },
-        )
-    ]
+    assert sent_writes(fake_simkl) == [("/scrobble/stop", {"progress": 100.0, **PLAYED_EPISODE})]
     assert response is not None
     assert response["status"] == "sent"
     assert response["action"] == "scrobble"
@@ -192,16 +164,7 @@ async def test_scrobble_stop_of_a_player_gone_unavailable(
 
     response = await call(hass, "scrobble", {"action": "stop", "entity_id": PLAYER})
 
-    assert sent_writes(fake_simkl) == [
-        (
-            "/scrobble/stop",
-            {
-                "progress": 50.0,
-                "show": {"title": "Stranger Things", "ids": {}},
-                "episode": {"season": 1, "number": 3},
-            },
-        )
-    ]
+    assert sent_writes(fake_simkl) == [("/scrobble/stop", {"progress": 50.0, **PLAYED_EPISODE})]
     assert response is not None
     assert response["action"] == "pause"
 

@@ -15,10 +15,9 @@ from homeassistant.const import STATE_OFF, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.json import json_bytes
-from homeassistant.helpers.storage import Store
 import probatio as vol
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.simkl.api import CalendarEntry, CalendarKind, Ids, ListStatus, MediaType
 from custom_components.simkl.const import (
@@ -35,61 +34,36 @@ from custom_components.simkl.upcoming import (
     SimklUpcomingCoordinator,
     _generated_at,
     calendar_store_key,
-    is_watched,
     join_library,
+)
+from tests.conftest import (
+    CALENDAR_ENTITY_ID,
+    advance_time,
+    calendar_events,
+    calendar_requests,
+    setup_integration,
 )
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
 
 NOW = datetime.fromisoformat("2026-11-18T03:00:00+00:00")
-ENTITY_ID = "calendar.alice_upcoming"
 SENSOR_ID = "sensor.alice_upcoming"
 ROLLING = ["GET /calendar/tv.json", "GET /calendar/anime.json", "GET /calendar/movie_release.json"]
 ONE_PIECE = 38636
 
 
 @pytest.fixture(autouse=True)
-def frozen_time(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    """Freeze time before the fake builds its catalogue around "now"."""
+def frozen_time(
+    freezer: FrozenDateTimeFactory, calendar_in_los_angeles: None
+) -> FrozenDateTimeFactory:
+    """Freeze time before the fake builds its catalogue around "now", with the calendar
+    alone in Los Angeles."""
     freezer.move_to(NOW)
     return freezer
-
-
-@pytest.fixture(autouse=True)
-async def los_angeles(hass: HomeAssistant) -> None:
-    """Run Home Assistant in Los Angeles."""
-    await hass.config.async_set_time_zone("America/Los_Angeles")
-
-
-@pytest.fixture(autouse=True)
-def calendar_only() -> Iterator[None]:
-    """Load the calendar platform alone."""
-    with patch("custom_components.simkl.PLATFORMS", [Platform.CALENDAR]):
-        yield
 
 
 def _upcoming(entry: MockConfigEntry) -> SimklUpcomingCoordinator:
     upcoming: SimklUpcomingCoordinator = entry.runtime_data.upcoming
     return upcoming
-
-
-def _calendar_requests(fake: FakeSimkl) -> list[str]:
-    return [path for path in fake.request_paths() if " /calendar/" in path]
-
-
-async def _advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, to: datetime) -> None:
-    freezer.move_to(to)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def _setup(
-    hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any] | None = None
-) -> None:
-    entry.add_to_hass(hass)
-    if options is not None:
-        hass.config_entries.async_update_entry(entry, options=options)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -99,15 +73,7 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def _events(hass: HomeAssistant, start: str, end: str) -> list[str]:
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {"entity_id": ENTITY_ID, "start_date_time": start, "end_date_time": end},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    events: list[dict[str, Any]] = response[ENTITY_ID]["events"]  # type: ignore[index,assignment]
+    events = await calendar_events(hass, start_date_time=start, end_date_time=end)
     return [event["summary"] for event in events]
 
 
@@ -119,20 +85,20 @@ async def test_conditional_fetching(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Files are checked every 6 hours at most; an unchanged file is a 304 and no work."""
-    assert _calendar_requests(fake_simkl) == ROLLING
+    assert calendar_requests(fake_simkl) == ROLLING
     first = {request.path: request for request in fake_simkl.requests}
     assert "if-modified-since" not in first["/calendar/tv.json"].headers
     files = dict(_upcoming(init_integration).files)
 
     fake_simkl.clear_requests()
     for hours in (1, 3, 5, 5.9):
-        await _advance(hass, frozen_time, NOW + timedelta(hours=hours))
-    assert _calendar_requests(fake_simkl) == []
+        await advance_time(hass, frozen_time, NOW + timedelta(hours=hours))
+    assert calendar_requests(fake_simkl) == []
     assert any(path == "GET /sync/activities" for path in fake_simkl.request_paths())
 
     caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.client")
-    await _advance(hass, frozen_time, NOW + timedelta(hours=6, minutes=30))
-    assert _calendar_requests(fake_simkl) == ROLLING
+    await advance_time(hass, frozen_time, NOW + timedelta(hours=6, minutes=30))
+    assert calendar_requests(fake_simkl) == ROLLING
     for request in fake_simkl.requests:
         if request.path.startswith("/calendar/"):
             assert request.headers["if-modified-since"] == "Wed, 18 Nov 2026 03:00:00 GMT"
@@ -145,8 +111,8 @@ async def test_conditional_fetching(
     # A file Simkl regenerated is read again.
     fake_simkl.touch_calendar()
     fake_simkl.clear_requests()
-    await _advance(hass, frozen_time, NOW + timedelta(hours=13))
-    assert _calendar_requests(fake_simkl) == ROLLING
+    await advance_time(hass, frozen_time, NOW + timedelta(hours=13))
+    assert calendar_requests(fake_simkl) == ROLLING
     assert (
         _upcoming(init_integration).files[CalendarKind.TV].airings
         is not files[CalendarKind.TV].airings
@@ -164,57 +130,65 @@ async def test_restart_reads_the_stored_files(
     october = ("2026-10-05T00:00:00+00:00", "2026-10-20T00:00:00+00:00")
     before = await _events(hass, *october)
     assert before
-    await _advance(hass, frozen_time, NOW + timedelta(minutes=1))  # the delayed save
+    await advance_time(hass, frozen_time, NOW + timedelta(minutes=1))  # the delayed save
     assert calendar_store_key(init_integration.entry_id) in hass_storage
 
     fake_simkl.clear_requests()
     await _restart(hass, init_integration)
-    assert _calendar_requests(fake_simkl) == []
-    assert hass.states.get(ENTITY_ID).state == STATE_OFF  # type: ignore[union-attr]
+    assert calendar_requests(fake_simkl) == []
+    assert hass.states.get(CALENDAR_ENTITY_ID).state == STATE_OFF  # type: ignore[union-attr]
     assert await _events(hass, *october) == before
-    assert _calendar_requests(fake_simkl) == []
+    assert calendar_requests(fake_simkl) == []
 
     await hass.config_entries.async_remove(init_integration.entry_id)
     assert calendar_store_key(init_integration.entry_id) not in hass_storage
 
 
+async def test_removal_leaves_no_file_behind(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    frozen_time: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """An account removed right after the files arrived keeps nothing stored: the files are
+    written when it unloads, not by a delayed save that would bring them back."""
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await advance_time(hass, frozen_time, NOW + timedelta(minutes=5))
+    assert [key for key in hass_storage if init_integration.entry_id in key] == []
+
+
+@pytest.mark.parametrize(
+    ("version", "files", "message"),
+    [
+        (
+            1,
+            {"tv": {"airings": "not a list", "checked_at": "yesterday"}},
+            "The stored Simkl calendar has an unknown format",
+        ),
+        (2, {}, "The stored Simkl calendar could not be read"),  # written by a newer version
+    ],
+)
 async def test_unusable_store_is_fetched_again(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
     mock_config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
+    *,
+    version: int,
+    files: dict[str, Any],
+    message: str,
 ) -> None:
-    """A store the integration cannot read is ignored."""
+    """A store the integration cannot read is left aside and the files fetched."""
     hass_storage[calendar_store_key(mock_config_entry.entry_id)] = {
-        "version": 1,
+        "version": version,
         "minor_version": 1,
         "key": calendar_store_key(mock_config_entry.entry_id),
-        "data": {"files": {"tv": {"airings": "not a list", "checked_at": "yesterday"}}},
+        "data": {"files": files},
     }
-    await _setup(hass, mock_config_entry)
-    assert "The stored Simkl calendar has an unknown format" in caplog.text
-    assert _calendar_requests(fake_simkl) == ROLLING
-
-
-async def test_store_that_cannot_be_read(
-    hass: HomeAssistant,
-    fake_simkl: FakeSimkl,
-    mock_config_entry: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A broken store file is left aside and the files fetched."""
-    load = Store.async_load
-
-    async def broken_calendar(store: Store[Any]) -> Any:
-        if store.key == calendar_store_key(mock_config_entry.entry_id):
-            raise ValueError("broken JSON")
-        return await load(store)
-
-    with patch.object(Store, "async_load", broken_calendar):
-        await _setup(hass, mock_config_entry)
-    assert "The stored Simkl calendar could not be read" in caplog.text
-    assert _calendar_requests(fake_simkl) == ROLLING
+    await setup_integration(hass, mock_config_entry)
+    assert message in caplog.text
+    assert calendar_requests(fake_simkl) == ROLLING
 
 
 async def test_stale_files_kept_when_simkl_is_out_of_reach(
@@ -227,16 +201,16 @@ async def test_stale_files_kept_when_simkl_is_out_of_reach(
     """The calendar goes on with what it has, says so once, and says when it recovered."""
     # Not a status the client retries: retries wait on the event loop's clock, which is frozen.
     fake_simkl.inject_fault("/calendar/", FaultKind.STATUS, status=403, count=1000)
-    await _advance(hass, frozen_time, NOW + timedelta(hours=7))
-    await _advance(hass, frozen_time, NOW + timedelta(hours=7, minutes=31))
+    await advance_time(hass, frozen_time, NOW + timedelta(hours=7))
+    await advance_time(hass, frozen_time, NOW + timedelta(hours=7, minutes=31))
     assert caplog.text.count("Could not update the Simkl calendar, showing what it has") == 1
-    state = hass.states.get(ENTITY_ID)
+    state = hass.states.get(CALENDAR_ENTITY_ID)
     assert state is not None
     assert state.state == STATE_OFF
     assert state.attributes["message"] == "The Last of Us S03E04"
 
     fake_simkl.clear_faults()
-    await _advance(hass, frozen_time, NOW + timedelta(hours=8, minutes=2))
+    await advance_time(hass, frozen_time, NOW + timedelta(hours=8, minutes=2))
     assert "The Simkl calendar is up to date again" in caplog.text
 
 
@@ -255,7 +229,7 @@ async def test_rolling_file_missing(
 ) -> None:
     """A missing rolling file is an error, not an empty calendar; archives fill in for it."""
     fake_simkl.inject_fault("/calendar/tv.json", FaultKind.STATUS, status=404, count=1000)
-    await _setup(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     upcoming = _upcoming(mock_config_entry)
     assert upcoming.last_update_success is False
 
@@ -274,16 +248,16 @@ async def test_file_for_a_newly_followed_kind(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Only the files of followed kinds are fetched; a new kind is fetched at the next sync."""
-    await _setup(
+    await setup_integration(
         hass, mock_config_entry, {CONF_CALENDAR_LISTS: ["hold"], CONF_CALENDAR_MOVIES: False}
     )
-    assert _calendar_requests(fake_simkl) == ["GET /calendar/tv.json"]  # The Office, on hold
+    assert calendar_requests(fake_simkl) == ["GET /calendar/tv.json"]  # The Office, on hold
 
     fake_simkl.clear_requests()
     fake_simkl.set_status(simkl_user, ONE_PIECE, "hold")
     await mock_config_entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert _calendar_requests(fake_simkl) == ["GET /calendar/anime.json"]
+    assert calendar_requests(fake_simkl) == ["GET /calendar/anime.json"]
     assert (await _events(hass, "2026-11-18T00:00:00+00:00", "2026-11-25T00:00:00+00:00")) == [
         "One Piece E1151"
     ]
@@ -297,39 +271,13 @@ async def test_archives_are_forgotten_least_recently_used_first(
     await _events(hass, "2025-02-10T00:00:00+00:00", "2026-01-20T00:00:00+00:00")
     fake_simkl.clear_requests()
     await _events(hass, "2025-06-10T00:00:00+00:00", "2025-06-20T00:00:00+00:00")
-    assert _calendar_requests(fake_simkl) == []
+    assert calendar_requests(fake_simkl) == []
     await _events(hass, "2025-01-10T00:00:00+00:00", "2025-01-20T00:00:00+00:00")
-    assert sorted(_calendar_requests(fake_simkl)) == [
+    assert sorted(calendar_requests(fake_simkl)) == [
         "GET /calendar/2025/1/anime.json",
         "GET /calendar/2025/1/movie_release.json",
         "GET /calendar/2025/1/tv.json",
     ]
-
-
-def _show(**progress: Any) -> LibraryEntry:
-    return LibraryEntry(simkl_id=1, media_type=MediaType.SHOWS, title="Show", **progress)
-
-
-@pytest.mark.parametrize(
-    ("progress", "season", "episode", "watched"),
-    [
-        ({"next_to_watch": "S02E05"}, 2, 4, True),
-        ({"next_to_watch": "S02E05"}, 2, 5, False),
-        ({"next_to_watch": "S02E05"}, 1, 9, True),
-        ({"next_to_watch": "S02E05"}, 3, 1, False),
-        ({"next_to_watch": "E148"}, None, 147, True),  # anime: no seasons
-        ({"next_to_watch": "E148"}, 1, 148, False),
-        ({"last_watched": "S02E05"}, 2, 5, True),  # caught up
-        ({"last_watched": "S02E05"}, 2, 6, False),
-        ({}, 1, 1, False),  # nothing watched yet
-        ({"next_to_watch": "S02E05"}, 2, None, False),  # an entry without a number
-    ],
-)
-def test_watched_from_library_progress(
-    progress: dict[str, Any], season: int | None, episode: int | None, watched: bool
-) -> None:
-    """Episodes before the next to watch, or up to the last watched, count as watched."""
-    assert is_watched(_show(**progress), season, episode) is watched
 
 
 def test_calendar_entries_without_id_or_date_are_skipped() -> None:
@@ -421,7 +369,7 @@ async def test_upcoming_sensor(hass: HomeAssistant, frozen_time: FrozenDateTimeF
 
     # Once The Last of Us S03E04 is over, it leaves the list at the next update (and its
     # next episode, a week later, comes in).
-    await _advance(hass, frozen_time, NOW + timedelta(days=1, minutes=5))
+    await advance_time(hass, frozen_time, NOW + timedelta(days=1, minutes=5))
     state = hass.states.get(SENSOR_ID)
     assert state is not None
     assert state.state == "6"
@@ -440,8 +388,8 @@ async def test_upcoming_days_beyond_the_rolling_files(
     sensors_too: None,
 ) -> None:
     """A window past the rolling files' 33 days reads the archives at each update."""
-    await _setup(hass, mock_config_entry, {CONF_UPCOMING_DAYS: 45})
-    assert sorted(_calendar_requests(fake_simkl)) == sorted(
+    await setup_integration(hass, mock_config_entry, {CONF_UPCOMING_DAYS: 45})
+    assert sorted(calendar_requests(fake_simkl)) == sorted(
         [*ROLLING]
         + [
             f"GET /calendar/{month}/{kind}.json"
@@ -466,7 +414,7 @@ async def test_upcoming_days_with_an_archive_missing(
 ) -> None:
     """Without the archive, the sensor counts what the rolling files hold, and says so."""
     fake_simkl.inject_fault("/calendar/2027/", FaultKind.STATUS, status=403, count=1000)
-    await _setup(hass, mock_config_entry, {CONF_UPCOMING_DAYS: 45})
+    await setup_integration(hass, mock_config_entry, {CONF_UPCOMING_DAYS: 45})
     assert "Could not update the Simkl calendar, showing what it has" in caplog.text
     state = hass.states.get(SENSOR_ID)
     assert state is not None
@@ -482,7 +430,7 @@ async def test_upcoming_attributes_stay_small(
 ) -> None:
     """With a large library the count stays whole while the listed items are capped."""
     fake_simkl.seed_library(simkl_user, 600)
-    await _setup(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     state = hass.states.get(SENSOR_ID)
     assert state is not None
     assert int(state.state) > len(state.attributes["items"])

@@ -18,14 +18,13 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.simkl.const import DOMAIN, ENV_API_URL
+from custom_components.simkl.api import SimklClient
+from custom_components.simkl.const import DOMAIN
 from custom_components.simkl.write_queue import EVENT_WRITE_FAILED
-from tests.conftest import CLIENT_ID
+from tests.conftest import sent_writes
 from tests.fake_simkl import FakeSimkl, FaultKind
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.components.persistent_notification import Notification
     from homeassistant.core import HomeAssistant
@@ -35,30 +34,13 @@ STRANGER_THINGS = {"simkl": 548312}
 WRITE_LOCK = timedelta(seconds=20)
 
 
+pytestmark = pytest.mark.usefixtures("no_platforms")
+
+
 @pytest.fixture
-async def fake_simkl(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSimkl]:
-    """A fake that, like Simkl, locks a user's writes for 20 seconds after each write."""
-    fake = FakeSimkl(client_ids=(CLIENT_ID,), write_lock_seconds=20, max_gets_per_second=None)
-    await fake.start()
-    monkeypatch.setenv(ENV_API_URL, fake.url)
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture(autouse=True)
-def no_platforms() -> Iterator[None]:
-    """The queue needs no entities."""
-    with patch("custom_components.simkl.PLATFORMS", []):
-        yield
-
-
-def sent_writes(fake: FakeSimkl) -> list[tuple[str, Any]]:
-    """The writes Simkl received (accepted or not): endpoint and body."""
-    return [
-        (request.path, request.json)
-        for request in fake.requests
-        if request.method == "POST" and request.path.startswith(("/scrobble/", "/sync/"))
-    ]
+def write_lock_seconds() -> float:
+    """Like Simkl, the fake locks a user's writes for 20 seconds after each write."""
+    return WRITE_LOCK.total_seconds()
 
 
 def stored_writes(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[str]:
@@ -86,7 +68,6 @@ async def wait(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delay: timed
     await hass.async_block_till_done()
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_write_lock_is_waited_out(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
@@ -116,6 +97,26 @@ async def test_write_lock_is_waited_out(
     ]
     assert fake_simkl.library(fake_simkl.users[0]).entries[53992].rating is None
     assert stored_writes(hass_storage, init_integration) == []
+
+
+@pytest.mark.parametrize("write_lock_seconds", [0])
+async def test_writes_are_paced_to_one_a_second(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, mock_config_entry: MockConfigEntry
+) -> None:
+    """With the client set up as in production, back-to-back writes stay within 1 POST/s."""
+    fake_simkl.max_posts_per_second = 1
+    # Undo the fast pacing the other tests use.
+    with patch("custom_components.simkl.helpers.SimklClient", SimklClient):
+        mock_config_entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    rated = await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+    watched = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+
+    # A second POST within the same second would have met a 429 and been queued.
+    assert (rated["status"], watched["status"]) == ("sent", "sent")
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/ratings", "/sync/history"]
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -199,7 +200,6 @@ async def test_failures_are_retried_with_backoff(
     assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_refused_token_keeps_writes_until_linked_again(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
@@ -226,7 +226,6 @@ async def test_refused_token_keeps_writes_until_linked_again(
     assert stored_writes(hass_storage, init_integration) == []
 
 
-@pytest.mark.usefixtures("init_integration")
 async def test_queued_write_rejected_later_is_told_once(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
@@ -365,7 +364,8 @@ async def test_stop_waits_for_the_write_in_flight(
     # The shutdown waits for Simkl's answer before integrations stop.
     assert hass.state is CoreState.running
     assert not stopping.done()
-    fake_simkl._stopping.set()
+    # Stopping the fake answers the request it holds back.
+    await fake_simkl.stop()
     await stopping
 
     assert (await action)["status"] == "sent"

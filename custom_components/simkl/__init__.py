@@ -48,12 +48,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bo
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
     """Delete the stored library, calendar and unsent writes of a removed account."""
-    await Store[dict[str, object]](
-        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
-    ).async_remove()
-    await Store[dict[str, object]](
-        hass, STORAGE_VERSION, calendar_store_key(entry.entry_id)
-    ).async_remove()
-    await Store[dict[str, object]](
-        hass, STORAGE_VERSION, writes_store_key(entry.entry_id)
-    ).async_remove()
+    for key in (
+        f"{DOMAIN}.{entry.entry_id}",
+        calendar_store_key(entry.entry_id),
+        writes_store_key(entry.entry_id),
+    ):
+        await Store[dict[str, object]](hass, STORAGE_VERSION, key).async_remove()

@@ -68,65 +68,59 @@ from .const import (
 from .helpers import create_client
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 CLIENT_ID_SCHEMA = probatio.Schema({probatio.Required(CONF_CLIENT_ID): TextSelector()})
 
 # RFC 8628's answer to "slow down", which Simkl's PIN endpoint may send.
 SLOW_DOWN_STEP = 5
 
+
+def _whole_number(minimum: int, maximum: int, unit: str) -> probatio.All[int]:
+    """A box for a whole number of `unit`s; the frontend sends it as a float."""
+    return probatio.All(
+        NumberSelector(
+            NumberSelectorConfig(
+                min=minimum,
+                max=maximum,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement=unit,
+            )
+        ),
+        probatio.Coerce(int),
+    )
+
+
+def _several_of(options: Iterable[str], translation_key: str) -> SelectSelector:
+    """A list of checkboxes, labelled by the `selector` strings under `translation_key`."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=list(options),
+            multiple=True,
+            mode=SelectSelectorMode.LIST,
+            translation_key=translation_key,
+        )
+    )
+
+
 OPTIONS_SCHEMA = probatio.Schema(
     {
-        probatio.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): probatio.All(
-            NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_SCAN_INTERVAL,
-                    max=MAX_SCAN_INTERVAL,
-                    step=1,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement=UnitOfTime.MINUTES,
-                )
-            ),
-            probatio.Coerce(int),
+        probatio.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): _whole_number(
+            MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, UnitOfTime.MINUTES
         ),
-        probatio.Required(CONF_MEDIA_TYPES, default=list(DEFAULT_MEDIA_TYPES)): SelectSelector(
-            SelectSelectorConfig(
-                options=list(MediaType),
-                multiple=True,
-                mode=SelectSelectorMode.LIST,
-                translation_key=CONF_MEDIA_TYPES,
-            )
+        probatio.Required(CONF_MEDIA_TYPES, default=list(DEFAULT_MEDIA_TYPES)): _several_of(
+            MediaType, CONF_MEDIA_TYPES
         ),
-        probatio.Required(CONF_LISTS, default=list(DEFAULT_LISTS)): SelectSelector(
-            SelectSelectorConfig(
-                options=list(ListStatus),
-                multiple=True,
-                mode=SelectSelectorMode.LIST,
-                translation_key=CONF_LISTS,
-            )
+        probatio.Required(CONF_LISTS, default=list(DEFAULT_LISTS)): _several_of(
+            ListStatus, CONF_LISTS
         ),
-        probatio.Required(
-            CONF_CALENDAR_LISTS, default=list(DEFAULT_CALENDAR_LISTS)
-        ): SelectSelector(
-            SelectSelectorConfig(
-                options=list(CALENDAR_LIST_CHOICES),
-                multiple=True,
-                mode=SelectSelectorMode.LIST,
-                translation_key=CONF_LISTS,
-            )
+        probatio.Required(CONF_CALENDAR_LISTS, default=list(DEFAULT_CALENDAR_LISTS)): _several_of(
+            CALENDAR_LIST_CHOICES, CONF_LISTS
         ),
         probatio.Required(CONF_CALENDAR_MOVIES, default=DEFAULT_CALENDAR_MOVIES): BooleanSelector(),
-        probatio.Required(CONF_UPCOMING_DAYS, default=DEFAULT_UPCOMING_DAYS): probatio.All(
-            NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_UPCOMING_DAYS,
-                    max=MAX_UPCOMING_DAYS,
-                    step=1,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement=UnitOfTime.DAYS,
-                )
-            ),
-            probatio.Coerce(int),
+        probatio.Required(CONF_UPCOMING_DAYS, default=DEFAULT_UPCOMING_DAYS): _whole_number(
+            MIN_UPCOMING_DAYS, MAX_UPCOMING_DAYS, UnitOfTime.DAYS
         ),
     }
 )
@@ -153,14 +147,8 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the client id, or reuse the one of an account already linked."""
-        if user_input is None:
-            linked = [
-                entry.data[CONF_CLIENT_ID]
-                for entry in self._async_current_entries()
-                if CONF_CLIENT_ID in entry.data
-            ]
-            if linked:
-                user_input = {CONF_CLIENT_ID: linked[0]}
+        if user_input is None and (linked := self._async_current_entries(include_ignore=False)):
+            user_input = {CONF_CLIENT_ID: linked[0].data[CONF_CLIENT_ID]}
         return await self._async_step_client_id("user", user_input)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:

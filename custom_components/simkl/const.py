@@ -9,10 +9,13 @@ from .api import ListStatus, MediaType
 DOMAIN: Final = "simkl"
 LOGGER = logging.getLogger(__package__)
 
-APP_NAME: Final = "home-assistant-simkl"
-APP_VERSION: Final = "0.1.0"
-
 CONF_CLIENT_ID: Final = "client_id"
+
+# The client retries a failed read only to bridge a blip of a few seconds: a poll that still
+# fails runs again at the coordinator's next update (after a 429, with a growing wait), and a
+# failed setup is retried by Home Assistant. Longer retries would stack under those waits and
+# hold the setup up.
+READ_RETRY_BUDGET: Final = 3.0
 
 # Read when the API client is built: points the integration at a Simkl-compatible server
 # (the project's demo server). Unset on every normal install, which talks to Simkl.

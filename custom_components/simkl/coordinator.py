@@ -2,6 +2,7 @@
 
 Simkl suspends apps that poll the library without that gate, so every poll asks for the
 activity timestamps first and fetches only what moved (reference §3.3):
+- a type's first `all`        -> /sync/all-items/{type}, the whole list, ratings included
 - a list timestamp of a type  -> /sync/all-items/{type}?date_from=<the type's stored `all`>
 - `removed_from_list`         -> /sync/all-items/{type}?extended=simkl_ids_only, then a diff
 - `rated_at`                  -> /sync/ratings/{type}?date_from=<stored timestamp>; when that
@@ -55,8 +56,11 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def translate_errors() -> Iterator[None]:
-    """Turn API errors into the exceptions Home Assistant acts on."""
+def translate_errors(failed_key: str = "update_failed") -> Iterator[None]:
+    """Turn API errors into the exceptions Home Assistant acts on.
+
+    `failed_key` names the message of any other failure; it gets the error as `{error}`.
+    """
     try:
         yield
     except SimklAuthenticationError as err:
@@ -74,7 +78,7 @@ def translate_errors() -> Iterator[None]:
     except SimklError as err:
         raise UpdateFailed(
             translation_domain=DOMAIN,
-            translation_key="update_failed",
+            translation_key=failed_key,
             translation_placeholders={"error": str(err)},
         ) from err
 
@@ -83,11 +87,11 @@ def _moved(old: datetime | None, new: datetime | None) -> bool:
     return new is not None and new != old
 
 
-class _LibraryStore(Store[dict[str, Any]]):
-    """The stored copy of one account's library.
+class CacheStore(Store[dict[str, Any]]):
+    """A stored copy of data Simkl holds (the library, the calendar files).
 
-    The copy is only a cache of what Simkl holds, so one written in another format is
-    dropped rather than migrated: the next poll syncs the library again.
+    The copy is only a cache, so one written in another format is dropped rather than
+    migrated: the next update fetches the data again.
     """
 
     @override
@@ -116,7 +120,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             always_update=False,
         )
         self.client = client
-        self._store = _LibraryStore(
+        self._store = CacheStore(
             hass, STORAGE_VERSION, f"{DOMAIN}.{config_entry.entry_id}", private=True
         )
         self._cached: Library | None = None
@@ -166,7 +170,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
                 library = await self._async_sync(current)
         except UpdateFailed as err:
             if err.retry_after is not None:
-                raise self._backed_off(err) from err.__cause__
+                err.retry_after = self._rate_limit_wait(err.retry_after)
             raise
         self._rate_limited = 0
         if library is not current:
@@ -185,16 +189,13 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         if synced is not None:
             await self._store.async_save(synced.to_json())
 
-    def _backed_off(self, err: UpdateFailed) -> UpdateFailed:
-        """Double the wait after each 429 in a row, up to the polling interval."""
-        assert err.retry_after is not None
+    def _rate_limit_wait(self, suggested: float) -> float:
+        """Double the suggested wait for each 429 in a row, up to the polling interval."""
         self._rate_limited += 1
-        wait = err.retry_after * 2 ** (self._rate_limited - 1)
+        wait = suggested * 2.0 ** (self._rate_limited - 1)
         if self.update_interval is not None:
             wait = min(wait, self.update_interval.total_seconds())
-        return UpdateFailed(
-            translation_domain=DOMAIN, translation_key="rate_limited", retry_after=wait
-        )
+        return wait
 
     async def _async_sync(self, current: Library) -> Library:
         """Return `current` when nothing moved, else an updated copy."""
@@ -239,8 +240,10 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         if not _moved(old.all, new.all):
             return
         if old.all is None:
+            # The full list holds the removals and ratings too.
             await self._async_full_sync_type(library, media_type)
-        elif any(_moved(old.status(status), new.status(status)) for status in ListStatus):
+            return
+        if any(_moved(old.status(status), new.status(status)) for status in ListStatus):
             delta = await self.client.get_all_items(
                 media_type, date_from=old.all, next_watch_info=True
             )

@@ -5,8 +5,8 @@ import os
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import SimklClient
-from .const import APP_NAME, APP_VERSION, ENV_API_URL
+from .api import API_URL, DATA_URL, SimklClient
+from .const import ENV_API_URL, READ_RETRY_BUDGET
 
 
 def create_client(
@@ -18,17 +18,12 @@ def create_client(
     Simkl-compatible server such as the project's demo server, for both the API and the
     calendar files; normal installs leave it unset and talk to Simkl.
     """
-    session = async_get_clientsession(hass)
-    if api_url := os.environ.get(ENV_API_URL):
-        return SimklClient(
-            session,
-            client_id,
-            access_token=access_token,
-            app_name=APP_NAME,
-            app_version=APP_VERSION,
-            api_url=api_url,
-            data_url=api_url,
-        )
+    api_url = os.environ.get(ENV_API_URL)
     return SimklClient(
-        session, client_id, access_token=access_token, app_name=APP_NAME, app_version=APP_VERSION
+        async_get_clientsession(hass),
+        client_id,
+        access_token=access_token,
+        api_url=api_url or API_URL,
+        data_url=api_url or DATA_URL,
+        retry_budget=READ_RETRY_BUDGET,
     )

@@ -19,22 +19,24 @@ from .api import (
     is_unknown_date,
     parse_datetime,
 )
+from .const import SIMKL_WEB_URL
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
-SIMKL_URL = "https://simkl.com"
 # Simkl's web paths per media type.
 _WEB_SEGMENT = {MediaType.SHOWS: "tv", MediaType.ANIME: "anime", MediaType.MOVIES: "movies"}
 _NEVER = datetime.min.replace(tzinfo=UTC)
 _EPISODE_CODE = re.compile(r"^(?:S(?P<season>\d+))?E(?P<episode>\d+)$", re.IGNORECASE)
 
 
-def _datetime_to_json(value: datetime | None) -> str | None:
+def datetime_to_json(value: datetime | None) -> str | None:
+    """Return a timestamp as stored."""
     return value.isoformat() if value is not None else None
 
 
-def _datetime_from_json(value: Any) -> datetime | None:
+def datetime_from_json(value: Any) -> datetime | None:
+    """Read a stored timestamp."""
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
@@ -53,8 +55,44 @@ def episode_code(season: int | None, episode: int) -> str:
 
 def web_url(media_type: MediaType, simkl_id: int, slug: str | None = None) -> str:
     """Return the item's page on Simkl (linking back is part of Simkl's API terms)."""
-    url = f"{SIMKL_URL}/{_WEB_SEGMENT[media_type]}/{simkl_id}"
+    url = f"{SIMKL_WEB_URL}/{_WEB_SEGMENT[media_type]}/{simkl_id}"
     return f"{url}/{slug}" if slug else url
+
+
+def _episode_position(
+    season: int | None, episode: int, other_season: int | None
+) -> tuple[int, int]:
+    # Anime are numbered without seasons; compare on episodes alone when either side has none.
+    if season is None or other_season is None:
+        return (0, episode)
+    return (season, episode)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Episode:
+    """An episode of a show, or of an anime numbered without seasons."""
+
+    season: int | None
+    number: int
+    title: str | None = None
+    aired_at: datetime | None = None
+
+    @property
+    def code(self) -> str:
+        """Return "S02E05", or "E148" for anime."""
+        return episode_code(self.season, self.number)
+
+    def aired_by(self, moment: datetime) -> bool:
+        """Tell whether the episode has aired at `moment`."""
+        return self.aired_at is not None and self.aired_at <= moment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpNext:
+    """The episode to watch next, and how many aired episodes are left unwatched."""
+
+    episode: Episode
+    unwatched: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,9 +166,65 @@ class LibraryEntry:
         return max(0, aired - self.watched_episodes)
 
     @property
-    def next_episode(self) -> tuple[int | None, int] | None:
-        """Return the next episode to watch as (season, episode)."""
-        return parse_episode_code(self.next_to_watch)
+    def next_episode(self) -> Episode | None:
+        """Return the next episode to watch, as Simkl last reported it."""
+        if (parsed := parse_episode_code(self.next_to_watch)) is None:
+            return None
+        season, number = parsed
+        return Episode(
+            season=season,
+            number=number,
+            title=self.next_episode_title,
+            aired_at=self.next_episode_aired_at,
+        )
+
+    def has_watched(self, season: int | None, episode: int | None) -> bool:
+        """Tell from the progress Simkl reports whether an episode was watched.
+
+        Episodes before `next_to_watch` are watched; with nothing left to watch, everything
+        up to `last_watched` is. An episode skipped and watched out of order shows as
+        unwatched.
+        """
+        if episode is None:
+            return False
+        if (following := parse_episode_code(self.next_to_watch)) is not None:
+            next_season, next_number = following
+            return _episode_position(season, episode, next_season) < _episode_position(
+                next_season, next_number, season
+            )
+        if (last := parse_episode_code(self.last_watched)) is not None:
+            last_season, last_number = last
+            return _episode_position(season, episode, last_season) <= _episode_position(
+                last_season, last_number, season
+            )
+        return False
+
+    def up_next(self, now: datetime, aired: Iterable[Episode] = ()) -> UpNext | None:
+        """Return the episode to watch next at `now`; None while no unwatched one has aired.
+
+        Simkl's activity timestamps do not move when an episode airs, so the stored counts
+        and next episode can predate the latest airings: the next episode counts as aired
+        once its air time has passed, and so do the unwatched episodes of `aired` (what the
+        calendar files list). When Simkl last reported the title is unknown, so the count is
+        the larger of the stored one and the calendar's: a lower bound.
+        """
+        since = sorted(
+            (
+                episode
+                for episode in aired
+                if episode.aired_by(now) and not self.has_watched(episode.season, episode.number)
+            ),
+            key=lambda episode: episode.aired_at or _NEVER,
+        )
+        unwatched = max(self.aired_unwatched, len(since))
+        following = self.next_episode
+        if following is not None and following.aired_by(now):
+            unwatched = max(unwatched, 1)
+        elif following is None and since:
+            following = since[0]
+        if following is None or not unwatched:
+            return None
+        return UpNext(episode=following, unwatched=unwatched)
 
     @property
     def url(self) -> str:
@@ -164,10 +258,10 @@ class LibraryEntry:
             "fanart": self.fanart,
             "runtime": self.runtime,
             "ids": self.ids,
-            "added_at": _datetime_to_json(self.added_at),
-            "last_watched_at": _datetime_to_json(self.last_watched_at),
+            "added_at": datetime_to_json(self.added_at),
+            "last_watched_at": datetime_to_json(self.last_watched_at),
             "user_rating": self.user_rating,
-            "user_rated_at": _datetime_to_json(self.user_rated_at),
+            "user_rated_at": datetime_to_json(self.user_rated_at),
             "last_watched": self.last_watched,
             "next_to_watch": self.next_to_watch,
             "watched_episodes": self.watched_episodes,
@@ -175,7 +269,7 @@ class LibraryEntry:
             "not_aired_episodes": self.not_aired_episodes,
             "anime_type": self.anime_type,
             "next_episode_title": self.next_episode_title,
-            "next_episode_aired_at": _datetime_to_json(self.next_episode_aired_at),
+            "next_episode_aired_at": datetime_to_json(self.next_episode_aired_at),
         }
 
     @classmethod
@@ -192,10 +286,10 @@ class LibraryEntry:
             fanart=data.get("fanart"),
             runtime=data.get("runtime"),
             ids=dict(data.get("ids") or {}),
-            added_at=_datetime_from_json(data.get("added_at")),
-            last_watched_at=_datetime_from_json(data.get("last_watched_at")),
+            added_at=datetime_from_json(data.get("added_at")),
+            last_watched_at=datetime_from_json(data.get("last_watched_at")),
             user_rating=data.get("user_rating"),
-            user_rated_at=_datetime_from_json(data.get("user_rated_at")),
+            user_rated_at=datetime_from_json(data.get("user_rated_at")),
             last_watched=data.get("last_watched"),
             next_to_watch=data.get("next_to_watch"),
             watched_episodes=int(data.get("watched_episodes") or 0),
@@ -203,7 +297,7 @@ class LibraryEntry:
             not_aired_episodes=int(data.get("not_aired_episodes") or 0),
             anime_type=data.get("anime_type"),
             next_episode_title=data.get("next_episode_title"),
-            next_episode_aired_at=_datetime_from_json(data.get("next_episode_aired_at")),
+            next_episode_aired_at=datetime_from_json(data.get("next_episode_aired_at")),
         )
 
 
@@ -252,7 +346,7 @@ class PlaybackEntry:
             "playback_id": self.playback_id,
             "media_type": self.media_type.value,
             "progress": self.progress,
-            "paused_at": _datetime_to_json(self.paused_at),
+            "paused_at": datetime_to_json(self.paused_at),
             "title": self.title,
             "year": self.year,
             "simkl_id": self.simkl_id,
@@ -269,7 +363,7 @@ class PlaybackEntry:
             playback_id=int(data["playback_id"]),
             media_type=MediaType(data["media_type"]),
             progress=float(data["progress"]),
-            paused_at=_datetime_from_json(data.get("paused_at")),
+            paused_at=datetime_from_json(data.get("paused_at")),
             title=str(data["title"]),
             year=data.get("year"),
             simkl_id=data.get("simkl_id"),
@@ -304,7 +398,7 @@ class Account:
     @property
     def profile_url(self) -> str:
         """Return the user's public Simkl profile."""
-        return f"{SIMKL_URL}/{self.account_id}"
+        return f"{SIMKL_WEB_URL}/{self.account_id}"
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-able dict for the store."""

@@ -29,7 +29,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import Ids, ScrobbleAction, ScrobbleRequest
+from .api import Ids, ScrobbleAction, ScrobbleRequest, parse_float
 from .const import DOMAIN
 
 if TYPE_CHECKING:
@@ -87,19 +87,6 @@ class PlayerReading:
 _PLAYER_READINGS: HassKey[dict[str, PlayerReading]] = HassKey(f"{DOMAIN}_player_readings")
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
 def _moment(value: Any) -> datetime | None:
     """Players store a datetime; states written by templates or scripts hold text."""
     if isinstance(value, str):
@@ -110,7 +97,7 @@ def _moment(value: Any) -> datetime | None:
 
 
 def _whole(value: Any) -> int | None:
-    number = _number(value)
+    number = parse_float(value)
     return int(number) if number is not None and number.is_integer() else None
 
 
@@ -148,8 +135,8 @@ def read_player(state: State) -> PlayerReading | None:
         season=_whole(attributes.get(ATTR_MEDIA_SEASON)),
         episode=_whole(attributes.get(ATTR_MEDIA_EPISODE)),
         ids=ids_from_content_id(attributes.get(ATTR_MEDIA_CONTENT_ID), media_type),
-        position=_number(attributes.get(ATTR_MEDIA_POSITION)),
-        duration=_number(attributes.get(ATTR_MEDIA_DURATION)),
+        position=parse_float(attributes.get(ATTR_MEDIA_POSITION)),
+        duration=parse_float(attributes.get(ATTR_MEDIA_DURATION)),
         position_at=_moment(attributes.get(ATTR_MEDIA_POSITION_UPDATED_AT)),
         playing=state.state == MediaPlayerState.PLAYING,
     )

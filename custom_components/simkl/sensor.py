@@ -6,6 +6,7 @@ Every value is computed from the synced library; no sensor makes an API call.
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.components.sensor import (
@@ -15,8 +16,10 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import Platform, UnitOfTime
+from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.json import json_bytes
+from homeassistant.util import dt as dt_util
 
 from .api import (
     FANART_MOBILE,
@@ -29,8 +32,8 @@ from .api import (
 )
 from .const import CONF_LISTS, CONF_MEDIA_TYPES, DEFAULT_LISTS, DEFAULT_MEDIA_TYPES, MOVIE_LISTS
 from .entity import SimklEntity
-from .library import Library, LibraryEntry, PlaybackEntry, episode_code
-from .upcoming import UPCOMING_CARD_DEFAULTS, card_item
+from .library import Library, LibraryEntry, PlaybackEntry, UpNext, episode_code
+from .upcoming import UPCOMING_CARD_DEFAULTS, ImageUrl, card_item
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -64,36 +67,43 @@ _NEXT_TO_WATCH_CARD_DEFAULTS: Final = {
 
 _NEVER: Final = datetime.min.replace(tzinfo=UTC)
 
-type ImageUrl = Callable[[ImageKind, str | None, str | None], str | None]
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LibraryView:
-    """The synced library, limited to the media types the options select."""
+    """The synced library at one moment, limited to the media types the options select.
+
+    A sensor builds one for each update; the state and the attributes read the same lists,
+    so each is computed once.
+    """
 
     library: Library
     media_types: frozenset[MediaType]
     image_url: ImageUrl
     calendar: SimklUpcomingCoordinator
+    now: datetime
 
+    @cached_property
     def upcoming(self) -> list[UpcomingItem]:
         """Return the episodes and releases of the upcoming window, soonest first."""
         return [item for item in self.calendar.upcoming() if item.media_type in self.media_types]
 
-    def next_to_watch(self) -> list[LibraryEntry]:
+    @cached_property
+    def next_to_watch(self) -> list[tuple[LibraryEntry, UpNext]]:
         """Return the shows and anime being watched that have an aired, unwatched episode.
 
         Most recently watched first, as in a "continue watching" row.
         """
+        aired = self.calendar.episodes_by_title()
         waiting = [
-            entry
+            (entry, up_next)
             for entry in self.library.entries(status=ListStatus.WATCHING)
             if entry.media_type in self.media_types
-            and entry.next_to_watch
-            and entry.aired_unwatched > 0
+            and (up_next := entry.up_next(self.now, aired.get(entry.simkl_id, ())))
         ]
-        waiting.sort(key=lambda entry: entry.title)
-        waiting.sort(key=lambda entry: entry.watched_at or entry.added_at or _NEVER, reverse=True)
+        waiting.sort(key=lambda pair: pair[0].title)
+        waiting.sort(
+            key=lambda pair: pair[0].watched_at or pair[0].added_at or _NEVER, reverse=True
+        )
         return waiting
 
     def listed(self, session: PlaybackEntry) -> LibraryEntry | None:
@@ -105,6 +115,7 @@ class LibraryView:
         listed = self.listed(session)
         return listed.media_type if listed is not None else session.media_type
 
+    @cached_property
     def paused(self) -> list[PlaybackEntry]:
         """Return the paused sessions, most recently paused first."""
         sessions = [
@@ -114,6 +125,11 @@ class LibraryView:
         ]
         sessions.sort(key=lambda session: session.paused_at or _NEVER, reverse=True)
         return sessions
+
+    @cached_property
+    def last_watched(self) -> LibraryEntry | None:
+        """Return the most recently watched entry with a known date."""
+        return self.library.last_watched(self.media_types)
 
     def poster(self, path: str | None) -> str | None:
         """Return a poster URL (340 px wide)."""
@@ -144,21 +160,22 @@ def fit_listing(
 
 def _next_to_watch_rows(view: LibraryView) -> Iterator[dict[str, Any]]:
     resumable = {session.simkl_id for session in view.library.playback.values()}
-    for entry in view.next_to_watch():
+    for entry, up_next in view.next_to_watch:
         poster = view.poster(entry.poster)
         fanart = view.fanart(entry.fanart)
-        aired_at = entry.next_episode_aired_at
+        episode = up_next.episode
+        aired_at = episode.aired_at
         # upcoming-media-card drops items without a date: fall back to the last activity.
         card_date = aired_at or entry.watched_at or entry.added_at
-        season, episode = entry.next_episode or ("", "")
         yield {
             ATTR_ITEMS: {
                 "title": entry.title,
                 "media_type": entry.media_type.value,
-                "episode": entry.next_to_watch,
-                "episode_title": entry.next_episode_title,
-                "aired_at": aired_at.isoformat() if aired_at else None,
-                "unwatched": entry.aired_unwatched,
+                "episode": episode.code,
+                "episode_title": episode.title,
+                # UTC, like the upcoming sensor's items; the calendar files give local times.
+                "aired_at": dt_util.as_utc(aired_at).isoformat() if aired_at else None,
+                "unwatched": up_next.unwatched,
                 "poster": poster,
                 "fanart": fanart,
                 "url": entry.url,
@@ -166,10 +183,10 @@ def _next_to_watch_rows(view: LibraryView) -> Iterator[dict[str, Any]]:
             ATTR_DATA: {
                 "airdate": format_datetime(card_date) if card_date else "",
                 "title": entry.title,
-                "episode": entry.next_episode_title or "",
-                "number": entry.next_to_watch,
-                "season_num": "" if season is None else season,
-                "episode_num": episode,
+                "episode": episode.title or "",
+                "number": episode.code,
+                "season_num": "" if episode.season is None else episode.season,
+                "episode_num": episode.number,
                 "release": "$day, $date" if aired_at else "",
                 "runtime": entry.runtime or "",
                 "poster": poster or no_poster_url(),
@@ -187,12 +204,12 @@ def _next_to_watch_attributes(view: LibraryView) -> dict[str, Any]:
 
 
 def _upcoming_attributes(view: LibraryView) -> dict[str, Any]:
-    rows = ({ATTR_ITEMS: item.as_dict(), ATTR_DATA: card_item(item)} for item in view.upcoming())
+    rows = ({ATTR_ITEMS: item.as_dict(), ATTR_DATA: card_item(item)} for item in view.upcoming)
     return fit_listing(rows, {ATTR_ITEMS: [], ATTR_DATA: [UPCOMING_CARD_DEFAULTS]})
 
 
 def _paused_rows(view: LibraryView) -> Iterator[dict[str, Any]]:
-    for session in view.paused():
+    for session in view.paused:
         media_type = view.media_type_of(session)
         listed = view.listed(session)
         season = None if media_type is MediaType.ANIME else session.season
@@ -214,9 +231,9 @@ def _paused_attributes(view: LibraryView) -> dict[str, Any]:
     return fit_listing(_paused_rows(view), {ATTR_ITEMS: []})
 
 
-def _last_watched_attributes(view: LibraryView) -> dict[str, Any] | None:
-    if (entry := view.library.last_watched(view.media_types)) is None:
-        return None
+def _last_watched_attributes(view: LibraryView) -> dict[str, Any]:
+    if (entry := view.last_watched) is None:
+        return {}
     return {
         "title": entry.title,
         "media_type": entry.media_type.value,
@@ -227,8 +244,7 @@ def _last_watched_attributes(view: LibraryView) -> dict[str, Any] | None:
 
 
 def _last_watched(view: LibraryView) -> datetime | None:
-    entry = view.library.last_watched(view.media_types)
-    return entry.watched_at if entry is not None else None
+    return view.last_watched.watched_at if view.last_watched is not None else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,11 +256,14 @@ class SimklSensorEntityDescription(SensorEntityDescription):
     """
 
     value_fn: Callable[[LibraryView], StateType | datetime]
-    attributes_fn: Callable[[LibraryView], dict[str, Any] | None] | None = None
+    attributes_fn: Callable[[LibraryView], dict[str, Any]] | None = None
     media_types: frozenset[MediaType] = frozenset(MediaType)
     list_status: ListStatus | None = None
-    # Computed from the calendar files as well, so it follows their updates too.
-    uses_calendar: bool = False
+    # Read from the calendar files too, or changing as time passes: follows the calendar's
+    # updates as well, which come every 30 minutes.
+    follows_calendar: bool = False
+    # Meaningless without the calendar files: unavailable while they are.
+    needs_calendar: bool = False
 
 
 def _list_sensor(media_type: MediaType, status: ListStatus) -> SimklSensorEntityDescription:
@@ -273,22 +292,25 @@ SENSORS: Final[tuple[SimklSensorEntityDescription, ...]] = (
         translation_key="next_to_watch",
         state_class=SensorStateClass.MEASUREMENT,
         media_types=_EPISODIC,
-        value_fn=lambda view: len(view.next_to_watch()),
+        # An episode airing moves no activity timestamp of the library.
+        follows_calendar=True,
+        value_fn=lambda view: len(view.next_to_watch),
         attributes_fn=_next_to_watch_attributes,
     ),
     SimklSensorEntityDescription(
         key="upcoming",
         translation_key="upcoming",
         state_class=SensorStateClass.MEASUREMENT,
-        uses_calendar=True,
-        value_fn=lambda view: len(view.upcoming()),
+        follows_calendar=True,
+        needs_calendar=True,
+        value_fn=lambda view: len(view.upcoming),
         attributes_fn=_upcoming_attributes,
     ),
     SimklSensorEntityDescription(
         key="paused_playback",
         translation_key="paused_playback",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda view: len(view.paused()),
+        value_fn=lambda view: len(view.paused),
         attributes_fn=_paused_attributes,
     ),
     SimklSensorEntityDescription(
@@ -380,37 +402,36 @@ class SimklSensor(SimklEntity, SensorEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Also follow the calendar files when the value comes from them."""
+        """Compute the state, and follow the calendar files too when the value needs them."""
         await super().async_added_to_hass()
-        if self.entity_description.uses_calendar:
+        if self.entity_description.follows_calendar:
             self.async_on_remove(self._calendar.async_add_listener(self._handle_coordinator_update))
+        self._update_value()
 
-    @property
+    @callback
     @override
-    def available(self) -> bool:
-        """Return whether the library (and the calendar files, if used) are usable."""
-        calendar_ok = (
-            not self.entity_description.uses_calendar or self._calendar.last_update_success
-        )
-        return super().available and calendar_ok
+    def _handle_coordinator_update(self) -> None:
+        self._update_value()
+        super()._handle_coordinator_update()
 
-    @property
-    def _view(self) -> LibraryView:
-        return LibraryView(
+    def _update_value(self) -> None:
+        view = LibraryView(
             self.coordinator.library,
             self._media_types,
             self.coordinator.client.image_url,
             self._calendar,
+            dt_util.utcnow(),
         )
+        description = self.entity_description
+        self._attr_native_value = description.value_fn(view)
+        if description.attributes_fn is not None:
+            self._attr_extra_state_attributes = description.attributes_fn(view)
 
     @property
     @override
-    def native_value(self) -> StateType | datetime:
-        return self.entity_description.value_fn(self._view)
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        if (attributes_fn := self.entity_description.attributes_fn) is None:
-            return None
-        return attributes_fn(self._view)
+    def available(self) -> bool:
+        """Return whether the library (and the calendar files, if needed) are usable."""
+        calendar_ok = (
+            not self.entity_description.needs_calendar or self._calendar.last_update_success
+        )
+        return super().available and calendar_ok

@@ -115,12 +115,15 @@ ID_KINDS: Final = (
 IDS_SCHEMA: Final = vol.Schema({vol.In(ID_KINDS): vol.Any(cv.positive_int, cv.string)})
 
 ACCOUNT_FIELDS: Final[VolDictType] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
-ITEM_FIELDS: Final[VolDictType] = {
-    **ACCOUNT_FIELDS,
-    vol.Required(ATTR_TYPE): vol.In(ITEM_TYPES),
+ITEM_NAME_FIELDS: Final[VolDictType] = {
     vol.Optional(ATTR_IDS): IDS_SCHEMA,
     vol.Optional(ATTR_TITLE): cv.string,
     vol.Optional(ATTR_YEAR): cv.positive_int,
+}
+ITEM_FIELDS: Final[VolDictType] = {
+    **ACCOUNT_FIELDS,
+    vol.Required(ATTR_TYPE): vol.In(ITEM_TYPES),
+    **ITEM_NAME_FIELDS,
 }
 EPISODE_FIELDS: Final[VolDictType] = {
     vol.Optional(ATTR_SEASON): cv.positive_int,
@@ -134,9 +137,7 @@ SCROBBLE_SCHEMA: Final = vol.Schema(
         vol.Required(ATTR_ACTION): vol.Coerce(ScrobbleAction),
         vol.Optional(ATTR_ENTITY_ID): cv.entity_domain("media_player"),
         vol.Optional(ATTR_TYPE): vol.In(ITEM_TYPES),
-        vol.Optional(ATTR_IDS): IDS_SCHEMA,
-        vol.Optional(ATTR_TITLE): cv.string,
-        vol.Optional(ATTR_YEAR): cv.positive_int,
+        **ITEM_NAME_FIELDS,
         vol.Optional(ATTR_SEASON): cv.positive_int,
         vol.Optional(ATTR_EPISODE): cv.positive_int,
         vol.Optional(ATTR_PROGRESS): vol.Coerce(float),
@@ -265,7 +266,13 @@ def _utc(value: datetime) -> datetime:
     return dt_util.as_utc(value)
 
 
-async def _async_submit(call: ServiceCall, write: SyncWrite) -> ServiceResponse:
+async def _async_submit(
+    call: ServiceCall, endpoint: SyncEndpoint, item: SyncItem, label: str
+) -> ServiceResponse:
+    """Send a library change of the item the call names, or queue it."""
+    write = SyncWrite(
+        endpoint=endpoint, request=_sync_request(call.data[ATTR_TYPE], item), label=label
+    )
     outcome = await async_get_entry(call).runtime_data.writes.async_submit(write)
     response: dict[str, Any] = {"status": _status(outcome), "item": write.label}
     if isinstance(outcome.result, SyncResult):
@@ -362,12 +369,7 @@ async def _async_mark(call: ServiceCall, endpoint: SyncEndpoint) -> ServiceRespo
         )
     else:
         item = _item_from_call(call, episodes=numbers, watched_at=None if numbers else watched_at)
-    write = SyncWrite(
-        endpoint=endpoint,
-        request=_sync_request(media_type, item),
-        label=_describe_item(item, season, episodes),
-    )
-    return await _async_submit(call, write)
+    return await _async_submit(call, endpoint, item, _describe_item(item, season, episodes))
 
 
 async def _async_rate(call: ServiceCall) -> ServiceResponse:
@@ -379,22 +381,12 @@ async def _async_rate(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"rating": str(rating)},
         )
     item = _item_from_call(call, rating=rating, rated_at=dt_util.utcnow())
-    write = SyncWrite(
-        endpoint=SyncEndpoint.ADD_RATINGS,
-        request=_sync_request(call.data[ATTR_TYPE], item),
-        label=_describe_item(item),
-    )
-    return await _async_submit(call, write)
+    return await _async_submit(call, SyncEndpoint.ADD_RATINGS, item, _describe_item(item))
 
 
 async def _async_unrate(call: ServiceCall) -> ServiceResponse:
     item = _item_from_call(call)
-    write = SyncWrite(
-        endpoint=SyncEndpoint.REMOVE_RATINGS,
-        request=_sync_request(call.data[ATTR_TYPE], item),
-        label=_describe_item(item),
-    )
-    return await _async_submit(call, write)
+    return await _async_submit(call, SyncEndpoint.REMOVE_RATINGS, item, _describe_item(item))
 
 
 async def _async_set_status(call: ServiceCall) -> ServiceResponse:
@@ -407,12 +399,7 @@ async def _async_set_status(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"status": status.value},
         )
     item = _item_from_call(call, to=status)
-    write = SyncWrite(
-        endpoint=SyncEndpoint.ADD_TO_LIST,
-        request=_sync_request(media_type, item),
-        label=_describe_item(item),
-    )
-    return await _async_submit(call, write)
+    return await _async_submit(call, SyncEndpoint.ADD_TO_LIST, item, _describe_item(item))
 
 
 # --- read actions -------------------------------------------------------------------------------
@@ -531,66 +518,27 @@ async def _async_get_upcoming(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions; they check for a loaded account when called."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SCROBBLE,
-        _async_scrobble,
-        schema=SCROBBLE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_MARK_WATCHED,
-        partial(_async_mark, endpoint=SyncEndpoint.ADD_TO_HISTORY),
-        schema=MARK_WATCHED_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_MARK_UNWATCHED,
-        partial(_async_mark, endpoint=SyncEndpoint.REMOVE_FROM_HISTORY),
-        schema=MARK_UNWATCHED_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_RATE,
-        _async_rate,
-        schema=RATE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_UNRATE,
-        _async_unrate,
-        schema=UNRATE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SET_STATUS,
-        _async_set_status,
-        schema=SET_STATUS_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SEARCH,
-        _async_search,
-        schema=SEARCH_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_STATISTICS,
-        _async_get_statistics,
-        schema=ACCOUNT_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_UPCOMING,
-        _async_get_upcoming,
-        schema=GET_UPCOMING_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
+    for name, handler, schema, supports_response in (
+        (SERVICE_SCROBBLE, _async_scrobble, SCROBBLE_SCHEMA, SupportsResponse.OPTIONAL),
+        (
+            SERVICE_MARK_WATCHED,
+            partial(_async_mark, endpoint=SyncEndpoint.ADD_TO_HISTORY),
+            MARK_WATCHED_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
+        (
+            SERVICE_MARK_UNWATCHED,
+            partial(_async_mark, endpoint=SyncEndpoint.REMOVE_FROM_HISTORY),
+            MARK_UNWATCHED_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
+        (SERVICE_RATE, _async_rate, RATE_SCHEMA, SupportsResponse.OPTIONAL),
+        (SERVICE_UNRATE, _async_unrate, UNRATE_SCHEMA, SupportsResponse.OPTIONAL),
+        (SERVICE_SET_STATUS, _async_set_status, SET_STATUS_SCHEMA, SupportsResponse.OPTIONAL),
+        (SERVICE_SEARCH, _async_search, SEARCH_SCHEMA, SupportsResponse.ONLY),
+        (SERVICE_GET_STATISTICS, _async_get_statistics, ACCOUNT_SCHEMA, SupportsResponse.ONLY),
+        (SERVICE_GET_UPCOMING, _async_get_upcoming, GET_UPCOMING_SCHEMA, SupportsResponse.ONLY),
+    ):
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=supports_response
+        )

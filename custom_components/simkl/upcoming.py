@@ -17,12 +17,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self, override
 
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -53,12 +52,19 @@ from .const import (
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
 )
-from .library import Library, LibraryEntry, parse_episode_code
+from .coordinator import CacheStore, SimklDataUpdateCoordinator, translate_errors
+from .library import (
+    Episode,
+    Library,
+    LibraryEntry,
+    datetime_from_json,
+    datetime_to_json,
+    episode_code,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .coordinator import SimklDataUpdateCoordinator
     from .data import SimklConfigEntry
 
 # Simkl regenerates the calendar files every 6 hours.
@@ -90,10 +96,6 @@ _KIND_MEDIA_TYPE = {
 FINALE_SEASON_MIDDLE = 1
 FINALE_SEASON = 2
 FINALE_SERIES = 3
-
-
-def _datetime_from_json(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _absolute_url(path: str) -> str:
@@ -141,7 +143,7 @@ class Airing:
             "simkl_id": self.simkl_id,
             "title": self.title,
             "air_date": self.air_date.isoformat(),
-            "air_time": self.air_time.isoformat() if self.air_time else None,
+            "air_time": datetime_to_json(self.air_time),
             "season": self.season,
             "episode": self.episode,
             "episode_title": self.episode_title,
@@ -158,7 +160,7 @@ class Airing:
             simkl_id=int(data["simkl_id"]),
             title=str(data["title"]),
             air_date=date.fromisoformat(data["air_date"]),
-            air_time=_datetime_from_json(data.get("air_time")),
+            air_time=datetime_from_json(data.get("air_time")),
             season=data.get("season"),
             episode=data.get("episode"),
             episode_title=data.get("episode_title"),
@@ -274,11 +276,7 @@ class UpcomingItem:
     @property
     def number(self) -> str | None:
         """Return "S02E05", or "E148" for anime numbered without seasons."""
-        if self.episode is None:
-            return None
-        if self.season is None:
-            return f"E{self.episode}"
-        return f"S{self.season:02d}E{self.episode:02d}"
+        return episode_code(self.season, self.episode) if self.episode is not None else None
 
     @property
     def duration(self) -> timedelta:
@@ -326,36 +324,6 @@ class UpcomingItem:
             "url": self.url,
             "poster": self.poster,
         }
-
-
-def _episode_position(
-    season: int | None, episode: int, other_season: int | None
-) -> tuple[int, int]:
-    # Anime are numbered without seasons; compare on episodes alone when either side has none.
-    if season is None or other_season is None:
-        return (0, episode)
-    return (season, episode)
-
-
-def is_watched(entry: LibraryEntry, season: int | None, episode: int | None) -> bool:
-    """Tell from the library's progress whether an episode was watched.
-
-    Episodes before `next_to_watch` are watched; with nothing left to watch, everything up to
-    `last_watched` is. An episode skipped and watched out of order shows as unwatched.
-    """
-    if episode is None:
-        return False
-    if (following := entry.next_episode) is not None:
-        next_season, next_number = following
-        return _episode_position(season, episode, next_season) < _episode_position(
-            next_season, next_number, season
-        )
-    if (last := parse_episode_code(entry.last_watched)) is not None:
-        last_season, last_number = last
-        return _episode_position(season, episode, last_season) <= _episode_position(
-            last_season, last_number, season
-        )
-    return False
 
 
 def _uid(media_type: MediaType, airing: Airing) -> str:
@@ -430,7 +398,7 @@ def join_library(
             air_time=air_time,
             air_date=air_date,
             runtime=entry.runtime,
-            watched=not entry.is_movie and is_watched(entry, airing.season, airing.episode),
+            watched=not entry.is_movie and entry.has_watched(airing.season, airing.episode),
             url=_absolute_url(episode_url) if episode_url else entry.url,
             poster=image_url(ImageKind.POSTER, entry.poster, POSTER_MEDIUM) or no_poster_url(),
             fanart=image_url(ImageKind.FANART, entry.fanart, FANART_MOBILE),
@@ -506,9 +474,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         self.upcoming_days = timedelta(
             days=config_entry.options.get(CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS)
         )
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, calendar_store_key(config_entry.entry_id)
-        )
+        self._store = CacheStore(hass, STORAGE_VERSION, calendar_store_key(config_entry.entry_id))
         self._files: dict[FileKey, CachedFile] = {}
         self._archive_use: dict[FileKey, datetime] = {}
         self._fetch_lock = asyncio.Lock()
@@ -532,6 +498,16 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
             self.library_coordinator.async_add_listener(self._async_library_updated)
         )
 
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop updating and write the files now.
+
+        A delayed save left pending would write the file after an unload, and after a
+        removal bring back the file `async_remove_entry` just deleted.
+        """
+        await super().async_shutdown()
+        await self._store.async_save(self._stored())
+
     @callback
     def _async_library_updated(self) -> None:
         """Fetch at once a file that a newly followed title needs."""
@@ -542,7 +518,8 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         """Read the stored files, so that fresh ones are not fetched again after a restart."""
         try:
             stored = await self._store.async_load()
-        except ValueError, OSError:
+        except HomeAssistantError:
+            # Unreadable, or written by a newer version of the integration.
             LOGGER.warning("The stored Simkl calendar could not be read; fetching it again")
             return
         if not stored:
@@ -563,19 +540,17 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         now = dt_util.utcnow()
         rolling: dict[CalendarKind, CachedFile] = {}
         failure: SimklError | None = None
-        for kind in self.selection.kinds(self.library_coordinator.library):
-            key = FileKey(kind)
-            try:
-                rolling[kind] = await self._async_file(key, now)
-            except SimklError as err:
-                if (cached := self._files.get(key)) is None:
-                    raise UpdateFailed(
-                        translation_domain=DOMAIN,
-                        translation_key="calendar_update_failed",
-                        translation_placeholders={"error": str(err)},
-                    ) from err
-                rolling[kind] = cached
-                failure = err
+        # A file that fails with no copy to fall back on fails the update.
+        with translate_errors("calendar_update_failed"):
+            for kind in self.selection.kinds(self.library_coordinator.library):
+                key = FileKey(kind)
+                try:
+                    rolling[kind] = await self._async_file(key, now)
+                except SimklError as err:
+                    if (cached := self._files.get(key)) is None:
+                        raise
+                    rolling[kind] = cached
+                    failure = err
         try:
             await self._async_load_archives(rolling, now, now + self.upcoming_days)
         except SimklError as err:
@@ -699,6 +674,25 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         """Return what is on or coming in the upcoming window (the `upcoming_days` option)."""
         now = dt_util.utcnow()
         return self.items_between(now, now + self.upcoming_days)
+
+    def episodes_by_title(self) -> dict[int, list[Episode]]:
+        """Return the followed titles' episodes in the rolling files, by Simkl id.
+
+        Simkl's activity timestamps do not move when an episode airs, so the library's
+        progress of a title can predate the episodes these show as aired since.
+        """
+        episodes: dict[int, list[Episode]] = {}
+        for item in self.items:
+            if item.episode is not None:
+                episodes.setdefault(item.simkl_id, []).append(
+                    Episode(
+                        season=item.season,
+                        number=item.episode,
+                        title=item.episode_title,
+                        aired_at=item.air_time,
+                    )
+                )
+        return episodes
 
     def next_item(self) -> UpcomingItem | None:
         """Return the item on now, or else the next one, from the rolling files."""

@@ -327,7 +327,8 @@ class SimklWriteQueue:
                 )
                 return
             await self._async_remove(write)
-            self._resolve(write, WriteOutcome(sent=True, result=result))
+            if (waiter := self._waiter_of(write)) is not None:
+                waiter.set_result(WriteOutcome(sent=True, result=result))
             if not self._stopping:
                 # Not awaited: the next write need not wait for the library to sync.
                 self._entry.async_create_task(
@@ -368,8 +369,7 @@ class SimklWriteQueue:
                 "error": str(error),
             },
         )
-        waiter = self._waiters.get(write.id)
-        if waiter is not None and not waiter.done():
+        if (waiter := self._waiter_of(write)) is not None:
             waiter.set_exception(error)
             return
         persistent_notification.async_create(
@@ -387,10 +387,10 @@ class SimklWriteQueue:
         await self._store.async_save({"writes": [write.to_json() for write in self._pending]})
 
     @callback
-    def _resolve(self, write: PendingWrite, outcome: WriteOutcome) -> None:
+    def _waiter_of(self, write: PendingWrite) -> asyncio.Future[WriteOutcome] | None:
+        """The caller still waiting for this write, if any."""
         waiter = self._waiters.get(write.id)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(outcome)
+        return waiter if waiter is not None and not waiter.done() else None
 
     @callback
     def _release_waiters(self) -> None:

@@ -604,10 +604,7 @@ class FakeSimkl:
         match fault.kind:
             case FaultKind.STATUS:
                 error = fault.error or _DEFAULT_ERRORS.get(fault.status, "error")
-                body = fault.body
-                if body is None:
-                    body = {"error": error, "code": fault.status}
-                return web.json_response(body, status=fault.status)
+                return ApiError(fault.status, error, body=fault.body).response()
             case FaultKind.DELAY:
                 # Waiting on the stop event rather than sleeping lets `stop` end the wait,
                 # which matters when a test has frozen the clock the event loop runs on.
@@ -724,6 +721,16 @@ class FakeSimkl:
             return item
         kinds = _ANIME if section == "anime" else _SHOWS
         return self.catalog.find(ids, kinds=kinds, title=title, year=year)
+
+    def _requested_items(
+        self, body: Json
+    ) -> Iterator[tuple[Literal["movies", "shows"], Any, CatalogItem | None]]:
+        """Yield each entry of a write's sections with the item it names, and the answer's
+        bucket it counts in (Simkl counts anime with shows)."""
+        for section in ("movies", "shows", "anime"):
+            bucket: Literal["movies", "shows"] = "movies" if section == "movies" else "shows"
+            for payload in _as_list(body.get(section)):
+                yield bucket, payload, self._resolve(payload, section)
 
     @staticmethod
     def _rating(value: object) -> int | None:
@@ -900,20 +907,15 @@ class FakeSimkl:
         added: Json = {"movies": 0, "shows": 0, "statuses": []}
         not_found: Json = {"movies": [], "shows": []}
         with self._write(user) as change:
-            for section in ("movies", "shows", "anime"):
-                bucket = "movies" if section == "movies" else "shows"
-                for payload in _as_list(body.get(section)):
-                    item = self._resolve(payload, section)
-                    rating = self._rating(payload.get("rating")) if item else None
-                    if item is None or rating is None:
-                        not_found[bucket].append(payload)
-                        continue
-                    rated_at = self._time_field(payload.get("rated_at"), change.stamp)
-                    entry = user.library.rate(change, item, rating, rated_at)
-                    added[bucket] += 1
-                    added["statuses"].append(
-                        {"request": payload, "response": {"status": entry.status}}
-                    )
+            for bucket, payload, item in self._requested_items(body):
+                rating = self._rating(payload.get("rating")) if item else None
+                if item is None or rating is None:
+                    not_found[bucket].append(payload)
+                    continue
+                rated_at = self._time_field(payload.get("rated_at"), change.stamp)
+                entry = user.library.rate(change, item, rating, rated_at)
+                added[bucket] += 1
+                added["statuses"].append({"request": payload, "response": {"status": entry.status}})
         return web.json_response({"added": added, "not_found": not_found}, status=201)
 
     async def _ratings_remove(self, request: web.Request) -> web.Response:
@@ -922,15 +924,12 @@ class FakeSimkl:
         deleted = {"movies": 0, "shows": 0}
         not_found: Json = {"movies": [], "shows": []}
         with self._write(user) as change:
-            for section in ("movies", "shows", "anime"):
-                bucket = "movies" if section == "movies" else "shows"
-                for payload in _as_list(body.get(section)):
-                    item = self._resolve(payload, section)
-                    entry = user.library.entries.get(item.simkl_id) if item else None
-                    if entry is None:
-                        not_found[bucket].append(payload)
-                    elif user.library.unrate(change, entry):
-                        deleted[bucket] += 1
+            for bucket, payload, item in self._requested_items(body):
+                entry = user.library.entries.get(item.simkl_id) if item else None
+                if entry is None:
+                    not_found[bucket].append(payload)
+                elif user.library.unrate(change, entry):
+                    deleted[bucket] += 1
         return web.json_response({"deleted": deleted, "not_found": not_found}, status=201)
 
     def _requested_episodes(
@@ -1001,41 +1000,39 @@ class FakeSimkl:
         added: Json = {"movies": 0, "shows": 0, "episodes": 0, "statuses": []}
         not_found: Json = {"movies": [], "shows": [], "episodes": []}
         with self._write(user) as change:
-            for section in ("movies", "shows", "anime"):
-                for payload in _as_list(body.get(section)):
-                    item = self._resolve(payload, section)
-                    if item is None:
-                        not_found["movies" if section == "movies" else "shows"].append(payload)
-                        continue
-                    entry: LibraryEntry | None
-                    if item.is_movie or section == "movies":
-                        moment = self._time_field(payload.get("watched_at"), change.stamp)
-                        if item.is_movie:
-                            entry = library.watch_movie(change, item, moment)
-                        else:
-                            entry = library.watch_episodes(change, item, [(1, 1, moment)])
-                        added["movies"] += 1
+            for bucket, payload, item in self._requested_items(body):
+                if item is None:
+                    not_found[bucket].append(payload)
+                    continue
+                entry: LibraryEntry | None
+                if item.is_movie or bucket == "movies":
+                    moment = self._time_field(payload.get("watched_at"), change.stamp)
+                    if item.is_movie:
+                        entry = library.watch_movie(change, item, moment)
                     else:
-                        entry, marked = self._add_show_history(
-                            change, library, item, payload, not_found
-                        )
-                        if entry is None:
-                            continue
-                        added["episodes"] += marked
-                        added["shows"] += 1
-                    rating = self._rating(payload.get("rating"))
-                    if rating is not None:
-                        library.rate(change, item, rating)
-                    added["statuses"].append(
-                        {
-                            "request": payload,
-                            "response": {
-                                "status": entry.status,
-                                "simkl_type": views.SIMKL_TYPES[item.kind],
-                                "anime_type": item.anime_type,
-                            },
-                        }
+                        entry = library.watch_episodes(change, item, [(1, 1, moment)])
+                    added["movies"] += 1
+                else:
+                    entry, marked = self._add_show_history(
+                        change, library, item, payload, not_found
                     )
+                    if entry is None:
+                        continue
+                    added["episodes"] += marked
+                    added["shows"] += 1
+                rating = self._rating(payload.get("rating"))
+                if rating is not None:
+                    library.rate(change, item, rating)
+                added["statuses"].append(
+                    {
+                        "request": payload,
+                        "response": {
+                            "status": entry.status,
+                            "simkl_type": views.SIMKL_TYPES[item.kind],
+                            "anime_type": item.anime_type,
+                        },
+                    }
+                )
             for payload in _as_list(body.get("episodes")):
                 found = self._episode_by_ids(payload)
                 if found is None:
@@ -1065,25 +1062,22 @@ class FakeSimkl:
         deleted = {"movies": 0, "shows": 0, "episodes": 0}
         not_found: Json = {"movies": [], "shows": [], "episodes": []}
         with self._write(user) as change:
-            for section in ("movies", "shows", "anime"):
-                bucket = "movies" if section == "movies" else "shows"
-                for payload in _as_list(body.get(section)):
-                    item = self._resolve(payload, section)
-                    entry = library.entries.get(item.simkl_id) if item else None
-                    if item is None or entry is None:
-                        not_found[bucket].append(payload)
-                        continue
-                    episodes = None
-                    if not item.is_movie:
-                        episodes = self._requested_episodes(
-                            item, payload, change.stamp, not_found["episodes"]
-                        )
-                    if episodes is None:
-                        library.remove(change, item)
-                        deleted[bucket] += 1
-                    else:
-                        keys = [(season, number) for season, number, _ in episodes]
-                        deleted["episodes"] += library.unwatch_episodes(change, entry, keys)
+            for bucket, payload, item in self._requested_items(body):
+                entry = library.entries.get(item.simkl_id) if item else None
+                if item is None or entry is None:
+                    not_found[bucket].append(payload)
+                    continue
+                episodes = None
+                if not item.is_movie:
+                    episodes = self._requested_episodes(
+                        item, payload, change.stamp, not_found["episodes"]
+                    )
+                if episodes is None:
+                    library.remove(change, item)
+                    deleted[bucket] += 1
+                else:
+                    keys = [(season, number) for season, number, _ in episodes]
+                    deleted["episodes"] += library.unwatch_episodes(change, entry, keys)
             for payload in _as_list(body.get("episodes")):
                 found = self._episode_by_ids(payload)
                 entry = library.entries.get(found[0].simkl_id) if found else None
@@ -1459,8 +1453,6 @@ class FakeSimkl:
         return web.json_response(self._calendar_entries(kind, first, last), headers=headers)
 
     async def _image(self, request: web.Request) -> web.Response:
-        if not re.fullmatch(
-            r"[0-9a-f]{2}/[0-9a-f]{16}(_\w+)?\.(webp|jpg|png)", request.match_info["path"]
-        ):
+        if not _IMAGE_PATH.fullmatch(request.match_info["path"]):
             raise web.HTTPNotFound
         return web.Response(body=_PIXEL, content_type="image/webp")

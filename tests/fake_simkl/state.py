@@ -630,11 +630,9 @@ def seed_demo_library(state: State, user: FakeUser) -> None:
                 watched = max(aired - row.unwatched, 0)
             else:
                 watched = 0
-            entry = _put(change, item, row.status, watched_count=watched, delay=timedelta(hours=20))
+            _put(change, item, row.status, watched_count=watched, delay=timedelta(hours=20))
             if row.rating is not None:
-                entry.rating = row.rating
-                entry.rated_at = entry.rating_changed_at = change.stamp
-                change.touch(item.kind, "rated_at")
+                library.rate(change, item, row.rating)
             if row.playback is not None:
                 progress, season, number = row.playback
                 library.save_playback(
@@ -682,8 +680,6 @@ def seed_library(state: State, user: FakeUser, count: int, seed: int) -> list[Li
             delay = timedelta(hours=rng.randint(1, 24 * 30))
             entry = _put(change, item, status, watched_count=watched, delay=delay)
             if status != "plantowatch" and rng.random() < 0.3:
-                entry.rating = rng.randint(1, 10)
-                entry.rated_at = entry.rating_changed_at = change.stamp
-                change.touch(item.kind, "rated_at")
+                library.rate(change, item, rng.randint(1, 10))
             entries.append(entry)
     return entries

@@ -88,6 +88,7 @@ from .models import (
     is_unknown_date,
     parse_date,
     parse_datetime,
+    parse_float,
 )
 
 __all__ = [
@@ -172,4 +173,5 @@ __all__ = [
     "no_poster_url",
     "parse_date",
     "parse_datetime",
+    "parse_float",
 ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+from yarl import URL
 
 from .const import (
     API_URL,
@@ -142,6 +143,13 @@ def _error_body(raw: bytes) -> dict[str, Any]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _spellings(secret: str) -> set[str]:
+    """Forms a credential takes in text: verbatim, URL-encoded, and as aiohttp writes it
+    into a query string (yarl keeps `/` there and turns spaces into `+`)."""
+    in_query = URL.build(query={"q": secret}).raw_query_string.removeprefix("q=")
+    return {secret, quote(secret, safe=""), in_query}
 
 
 class SimklClient:
@@ -525,18 +533,20 @@ class SimklClient:
                     raw = await resp.read()
                     last_modified = resp.headers.get("Last-Modified")
                     retry_after = resp.headers.get("Retry-After")
-            except TimeoutError as err:
+            # `from None`: aiohttp's own errors can quote the request URL, client id included
+            # (a connect timeout does), and a chained cause would print it in tracebacks.
+            except TimeoutError:
                 msg = f"Timed out waiting for Simkl ({what})"
-                raise SimklConnectionError(msg) from err
+                raise SimklConnectionError(msg) from None
             except aiohttp.ClientError as err:
                 msg = self._redact(f"Cannot reach Simkl ({what}): {type(err).__name__}: {err}")
-                raise SimklConnectionError(msg) from err
+                raise SimklConnectionError(msg) from None
         _LOGGER.debug("%s -> HTTP %s", what, status)
         if status == 304 and not_modified_ok:
             return _Response(status, None, last_modified)
         if not 200 <= status < 300:
             raise self._status_error(status, raw, what, retry_after)
-        if not expect_json:
+        if not expect_json or status == 204:
             return _Response(status, None, last_modified)
         if not raw.strip():
             msg = f"Simkl sent an empty answer ({what}, HTTP {status})"
@@ -594,7 +604,7 @@ class SimklClient:
         """Blank out credentials that a server message or library error could echo."""
         for secret in (self._access_token, self._client_id):
             if secret:
-                for form in {secret, quote(secret, safe="")}:
+                for form in _spellings(secret):
                     text = text.replace(form, "***")
         return text
 

@@ -38,8 +38,10 @@ type JsonDict = dict[str, Any]
 _UNKNOWN_DATE_CUTOFF = datetime(1970, 1, 2, tzinfo=UTC)
 _RUNTIME_RE = re.compile(r"\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*")
 
+type _MediaKey = Literal["show", "anime", "movie"]
+
 # Keys naming the media block of an item, and the library section each one implies.
-_MEDIA_KEYS: dict[str, MediaType] = {
+_MEDIA_KEYS: dict[_MediaKey, MediaType] = {
     "show": MediaType.SHOWS,
     "anime": MediaType.ANIME,
     "movie": MediaType.MOVIES,
@@ -90,17 +92,18 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
+def _first_int(*values: Any) -> int | None:
+    """Read the first value that is a number; endpoints spell the same number differently."""
+    for value in values:
+        if (number := _int(value)) is not None:
+            return number
     return None
+
+
+def _required[T](value: T | None, message: str) -> T:
+    if value is None:
+        raise ValueError(message)
+    return value
 
 
 def _minutes(value: Any) -> int | None:
@@ -129,12 +132,26 @@ def _put(target: JsonDict, key: str, value: Any) -> None:
         target[key] = value
 
 
+def _format_optional(value: datetime | None) -> str | None:
+    return format_datetime(value) if value is not None else None
+
+
 def _put_datetime(target: JsonDict, key: str, value: datetime | None) -> None:
-    if value is not None:
-        target[key] = format_datetime(value)
+    _put(target, key, _format_optional(value))
 
 
-def _media_block(data: JsonDict) -> tuple[str | None, JsonDict]:
+def _section[T](media_type: MediaType, *, shows: T, anime: T, movies: T) -> T:
+    """Pick the value belonging to a library section."""
+    match media_type:
+        case MediaType.SHOWS:
+            return shows
+        case MediaType.ANIME:
+            return anime
+        case MediaType.MOVIES:
+            return movies
+
+
+def _media_block(data: JsonDict) -> tuple[_MediaKey | None, JsonDict]:
     """Return the key (`show`, `anime` or `movie`) and body of an item's media block."""
     for key in _MEDIA_KEYS:
         block = data.get(key)
@@ -155,6 +172,20 @@ def parse_list[T](parser: Callable[[Any], T], data: Any) -> list[T]:
         except ValueError:
             continue
     return parsed
+
+
+def parse_float(value: Any) -> float | None:
+    """Read a number given as a JSON number or numeric text; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -286,14 +317,12 @@ class EpisodeRef:
         """Read an episode block; the number may be called `number` or `episode`."""
         raw = _as_dict(data)
         tvdb = _as_dict(raw.get("tvdb"))
-        number = _int(raw.get("number"))
-        tvdb_number = _int(raw.get("tvdb_number"))
         return cls(
             season=_int(raw.get("season")),
-            number=number if number is not None else _int(raw.get("episode")),
+            number=_first_int(raw.get("number"), raw.get("episode")),
             title=_str(raw.get("title")),
-            tvdb_season=_int(raw.get("tvdb_season", tvdb.get("season"))),
-            tvdb_number=tvdb_number if tvdb_number is not None else _int(tvdb.get("episode")),
+            tvdb_season=_first_int(raw.get("tvdb_season"), tvdb.get("season")),
+            tvdb_number=_first_int(raw.get("tvdb_number"), tvdb.get("episode")),
         )
 
 
@@ -317,12 +346,8 @@ class PinCode:
     def from_json(cls, data: Any) -> Self:
         """Read the /oauth/pin payload; raises ValueError without a `user_code`."""
         raw = _as_dict(data)
-        user_code = _str(raw.get("user_code"))
-        if user_code is None:
-            msg = "PIN payload has no user_code"
-            raise ValueError(msg)
         return cls(
-            user_code=user_code,
+            user_code=_required(_str(raw.get("user_code")), "PIN payload has no user_code"),
             verification_url=_str(raw.get("verification_url"))
             or _str(raw.get("verification_uri"))
             or PIN_VERIFICATION_URL,
@@ -388,12 +413,8 @@ class UserSettings:
         raw = _as_dict(data)
         user = _as_dict(raw.get("user"))
         account = _as_dict(raw.get("account"))
-        account_id = _int(account.get("id"))
-        if account_id is None:
-            msg = "user settings have no account id"
-            raise ValueError(msg)
         return cls(
-            account_id=account_id,
+            account_id=_required(_int(account.get("id")), "user settings have no account id"),
             name=_str(user.get("name")) or "",
             avatar=_str(user.get("avatar")),
             timezone=_str(account.get("timezone")),
@@ -417,14 +438,7 @@ class StatusStats:
     def from_json(cls, data: Any) -> Self:
         """Read one list's counters."""
         raw = _as_dict(data)
-        return cls(
-            count=_int(raw.get("count")),
-            mins=_int(raw.get("mins")),
-            watched_episodes_count=_int(raw.get("watched_episodes_count")),
-            total_episodes_count=_int(raw.get("total_episodes_count")),
-            left_to_watch_episodes=_int(raw.get("left_to_watch_episodes")),
-            left_to_watch_mins=_int(raw.get("left_to_watch_mins")),
-        )
+        return cls(**{item.name: _int(raw.get(item.name)) for item in fields(cls)})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -484,13 +498,7 @@ class UserStats:
 
     def for_type(self, media_type: MediaType) -> MediaStats:
         """Statistics of one library section."""
-        match media_type:
-            case MediaType.SHOWS:
-                return self.tv
-            case MediaType.ANIME:
-                return self.anime
-            case MediaType.MOVIES:
-                return self.movies
+        return _section(media_type, shows=self.tv, anime=self.anime, movies=self.movies)
 
 
 # --- activities ------------------------------------------------------------------------------
@@ -518,11 +526,7 @@ class MediaActivities:
 
     def to_json(self) -> dict[str, str | None]:
         """Return the section in Simkl's shape."""
-        result: dict[str, str | None] = {}
-        for item in fields(self):
-            value: datetime | None = getattr(self, item.name)
-            result[item.name] = format_datetime(value) if value is not None else None
-        return result
+        return {item.name: _format_optional(getattr(self, item.name)) for item in fields(self)}
 
     def status(self, status: ListStatus) -> datetime | None:
         """When a list of this section last changed."""
@@ -555,10 +559,8 @@ class Activities:
     def to_json(self) -> JsonDict:
         """Return a JSON-serialisable copy in Simkl's shape."""
         return {
-            "all": format_datetime(self.all) if self.all is not None else None,
-            "settings": {
-                "all": format_datetime(self.settings_all) if self.settings_all is not None else None
-            },
+            "all": _format_optional(self.all),
+            "settings": {"all": _format_optional(self.settings_all)},
             "tv_shows": self.tv_shows.to_json(),
             "anime": self.anime.to_json(),
             "movies": self.movies.to_json(),
@@ -566,13 +568,7 @@ class Activities:
 
     def for_type(self, media_type: MediaType) -> MediaActivities:
         """Timestamps of one library section."""
-        match media_type:
-            case MediaType.SHOWS:
-                return self.tv_shows
-            case MediaType.ANIME:
-                return self.anime
-            case MediaType.MOVIES:
-                return self.movies
+        return _section(media_type, shows=self.tv_shows, anime=self.anime, movies=self.movies)
 
 
 # --- library ---------------------------------------------------------------------------------
@@ -589,13 +585,12 @@ class WatchedEpisode:
     def from_json(cls, data: Any) -> Self:
         """Read an episode; raises ValueError without a number."""
         raw = _as_dict(data)
-        number = _int(raw.get("number"))
-        if number is None:
-            number = _int(raw.get("episode"))
-        if number is None:
-            msg = "episode has no number"
-            raise ValueError(msg)
-        return cls(number=number, watched_at=parse_datetime(raw.get("watched_at")))
+        return cls(
+            number=_required(
+                _first_int(raw.get("number"), raw.get("episode")), "episode has no number"
+            ),
+            watched_at=parse_datetime(raw.get("watched_at")),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -714,13 +709,7 @@ class AllItems:
 
     def items(self, media_type: MediaType) -> list[LibraryItem]:
         """Items of one section."""
-        match media_type:
-            case MediaType.SHOWS:
-                return self.shows
-            case MediaType.ANIME:
-                return self.anime
-            case MediaType.MOVIES:
-                return self.movies
+        return _section(media_type, shows=self.shows, anime=self.anime, movies=self.movies)
 
 
 # --- playback and scrobble -------------------------------------------------------------------
@@ -742,16 +731,13 @@ class PlaybackSession:
     def from_json(cls, data: Any) -> Self:
         """Read a session; raises ValueError without an id."""
         raw = _as_dict(data)
-        session_id = _int(raw.get("id"))
-        if session_id is None:
-            msg = "playback session has no id"
-            raise ValueError(msg)
+        session_id = _required(_int(raw.get("id")), "playback session has no id")
         key, block = _media_block(raw)
         kind = raw.get("type")
         is_movie = kind == "movie" or (kind != "episode" and key == "movie")
         return cls(
             id=session_id,
-            progress=_float(raw.get("progress")) or 0.0,
+            progress=parse_float(raw.get("progress")) or 0.0,
             paused_at=parse_datetime(raw.get("paused_at")),
             type="movie" if is_movie else "episode",
             media_type=_MEDIA_KEYS[key]
@@ -786,15 +772,14 @@ class ScrobbleRequest:
             msg = "scrobble request has no movie, show or anime block"
             raise ValueError(msg)
         episode = _as_dict(raw.get("episode"))
-        number = _int(episode.get("number"))
         return cls(
-            media_type="movie" if key == "movie" else "anime" if key == "anime" else "show",
+            media_type=key,
             ids=Ids.from_json(block.get("ids")),
             title=_str(block.get("title")),
             year=_int(block.get("year")),
             season=_int(episode.get("season")),
-            episode=number if number is not None else _int(episode.get("episode")),
-            progress=_float(raw.get("progress")),
+            episode=_first_int(episode.get("number"), episode.get("episode")),
+            progress=parse_float(raw.get("progress")),
         )
 
     def to_json(self) -> JsonDict:
@@ -838,7 +823,7 @@ class ScrobbleResult:
         return cls(
             id=_int(raw.get("id")) or 0,
             action=_str(raw.get("action")) or "",
-            progress=_float(raw.get("progress")),
+            progress=parse_float(raw.get("progress")),
             media_type=key,
             media=MediaInfo.from_json(block) if key is not None else None,
             episode=_episode_ref(raw.get("episode")),
@@ -859,11 +844,10 @@ class SyncEpisodeNumber:
     def from_json(cls, data: Any) -> Self:
         """Read an episode; raises ValueError without a number."""
         raw = _as_dict(data)
-        number = _int(raw.get("number"))
-        if number is None:
-            msg = "episode has no number"
-            raise ValueError(msg)
-        return cls(number=number, watched_at=parse_datetime(raw.get("watched_at")))
+        return cls(
+            number=_required(_int(raw.get("number")), "episode has no number"),
+            watched_at=parse_datetime(raw.get("watched_at")),
+        )
 
     def to_json(self) -> JsonDict:
         """Return the episode body."""
@@ -884,12 +868,8 @@ class SyncSeason:
     def from_json(cls, data: Any) -> Self:
         """Read a season; raises ValueError without a number."""
         raw = _as_dict(data)
-        number = _int(raw.get("number"))
-        if number is None:
-            msg = "season has no number"
-            raise ValueError(msg)
         return cls(
-            number=number,
+            number=_required(_int(raw.get("number")), "season has no number"),
             episodes=parse_list(SyncEpisodeNumber.from_json, raw.get("episodes")),
             watched_at=parse_datetime(raw.get("watched_at")),
         )
@@ -1137,7 +1117,6 @@ class SearchResult:
         anime_type = _str(raw.get("anime_type")) or (
             given_type if endpoint_type == "anime" else None
         )
-        total = _int(raw.get("total_episodes"))
         return cls(
             media_type=endpoint_type
             or _SEARCH_TYPES.get(given_type or "", given_type or "")
@@ -1147,7 +1126,7 @@ class SearchResult:
             poster=_str(raw.get("poster")),
             ids=Ids.from_json(raw.get("ids")),
             status=_str(raw.get("status")),
-            total_episodes=total if total is not None else _int(raw.get("ep_count")),
+            total_episodes=_first_int(raw.get("total_episodes"), raw.get("ep_count")),
             anime_type=anime_type,
             url=_str(raw.get("url")),
         )
@@ -1263,12 +1242,11 @@ class EpisodeInfo:
         """Read a catalog episode."""
         raw = _as_dict(data)
         tvdb = _as_dict(raw.get("tvdb"))
-        episode = _int(raw.get("episode"))
         return cls(
             title=_str(raw.get("title")),
             description=_str(raw.get("description")),
             season=_int(raw.get("season")),
-            episode=episode if episode is not None else _int(raw.get("number")),
+            episode=_first_int(raw.get("episode"), raw.get("number")),
             type=_str(raw.get("type")),
             aired=raw.get("aired") is True,
             img=_str(raw.get("img")),
@@ -1306,7 +1284,6 @@ class CalendarEntry:
         """Read an entry of a v1 (flat array) file."""
         raw = _as_dict(data)
         episode = _as_dict(raw.get("episode"))
-        number = _int(episode.get("episode"))
         return cls(
             title=_str(raw.get("title")) or "",
             poster=_str(raw.get("poster")),
@@ -1315,11 +1292,11 @@ class CalendarEntry:
             url=_str(raw.get("url")),
             ids=Ids.from_json(raw.get("ids")),
             season=_int(episode.get("season")),
-            episode=number if number is not None else _int(episode.get("number")),
+            episode=_first_int(episode.get("episode"), episode.get("number")),
             episode_url=_str(episode.get("url")),
             anime_type=_str(raw.get("anime_type")),
             rank=_int(raw.get("rank")),
-            rating=_float(_as_dict(_as_dict(raw.get("ratings")).get("simkl")).get("rating")),
+            rating=parse_float(_as_dict(_as_dict(raw.get("ratings")).get("simkl")).get("rating")),
             episode_title=_str(episode.get("title")),
             finale_type=_int(raw.get("finale_type")),
         )
