@@ -8,7 +8,7 @@ from homeassistant.const import CONF_ACCESS_TOKEN
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
-from tests.conftest import ACCOUNT_ID
+from tests.conftest import ACCOUNT_ID, setup_integration
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
 
 if TYPE_CHECKING:
@@ -18,12 +18,6 @@ if TYPE_CHECKING:
 
 def _store_key(entry: MockConfigEntry) -> str:
     return f"{DOMAIN}.{entry.entry_id}"
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def test_setup(init_integration: MockConfigEntry) -> None:
@@ -59,7 +53,7 @@ async def test_setup_retried_on_connection_error(
 ) -> None:
     """Simkl out of reach at start-up: Home Assistant retries later."""
     fake_simkl.inject_fault("/", FaultKind.RESET, count=1000)
-    await _setup(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -71,7 +65,7 @@ async def test_revoked_token_starts_reauth(
 ) -> None:
     """A token Simkl refuses fails the setup and asks the user to link again."""
     fake_simkl.revoke_token(access_token)
-    await _setup(hass, mock_config_entry)
+    await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
 
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -90,7 +84,7 @@ async def test_rejected_client_id_is_a_setup_error(
         unique_id=str(ACCOUNT_ID),
         data={CONF_CLIENT_ID: "deleted-app", CONF_ACCESS_TOKEN: access_token},
     )
-    await _setup(hass, entry)
+    await setup_integration(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert entry.error_reason_translation_key == "invalid_client_id"
     assert entry.reason is not None

@@ -7,7 +7,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_CLIENT_ID, DOMAIN, STORAGE_VERSION
-from .coordinator import SimklDataUpdateCoordinator
+from .coordinator import SimklDataUpdateCoordinator, library_store_key
 from .data import SimklConfigEntry, SimklRuntimeData
 from .helpers import create_client
 from .services import async_setup_services
@@ -49,7 +49,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bo
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
     """Delete the stored library, calendar and unsent writes of a removed account."""
     for key in (
-        f"{DOMAIN}.{entry.entry_id}",
+        library_store_key(entry.entry_id),
         calendar_store_key(entry.entry_id),
         writes_store_key(entry.entry_id),
     ):

@@ -101,6 +101,11 @@ class CacheStore(Store[dict[str, Any]]):
         return {}
 
 
+def library_store_key(entry_id: str) -> str:
+    """Return the storage key of an account's synced library."""
+    return f"{DOMAIN}.{entry_id}"
+
+
 class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
     """Syncs one account's library."""
 
@@ -121,7 +126,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         )
         self.client = client
         self._store = CacheStore(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{config_entry.entry_id}", private=True
+            hass, STORAGE_VERSION, library_store_key(config_entry.entry_id), private=True
         )
         self._cached: Library | None = None
         # Polls refused in a row with 429; each one doubles the wait before the next.

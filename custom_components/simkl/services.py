@@ -45,7 +45,7 @@ from .api import (
     SyncSeason,
 )
 from .const import DOMAIN, MAX_UPCOMING_DAYS, MIN_UPCOMING_DAYS, MOVIE_LISTS
-from .library import web_url
+from .library import episode_code, web_url
 from .scrobble import (
     ATTR_EPISODE,
     ATTR_IDS,
@@ -230,11 +230,7 @@ def _describe_item(
     else:
         name = " ".join(f"{kind} {value}" for kind, value in item.ids.to_json().items())
     if episodes:
-        codes = (
-            f"S{season:02d}E{number:02d}" if season is not None else f"E{number}"
-            for number in episodes
-        )
-        return f"{name} {', '.join(codes)}"
+        return f"{name} {', '.join(episode_code(season, number) for number in episodes)}"
     if season is not None:
         return f"{name} S{season:02d}"
     return name
