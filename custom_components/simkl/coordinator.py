@@ -48,7 +48,7 @@ from .const import (
 from .library import Account, Library
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from homeassistant.core import HomeAssistant
 
@@ -94,6 +94,29 @@ class CacheStore(Store[dict[str, Any]]):
     migrated: the next update fetches the data again.
     """
 
+    def __init__(self, hass: HomeAssistant, key: str, *, what: str) -> None:
+        """Store `what` (named in warnings) under `key`; the file is private to the account."""
+        super().__init__(hass, STORAGE_VERSION, key, private=True)
+        self._what = what
+
+    async def async_load_copy[T](self, parse: Callable[[dict[str, Any]], T]) -> T | None:
+        """Return the parsed copy; None when there is none or it cannot be used."""
+        try:
+            stored = await self.async_load()
+        except HomeAssistantError:
+            # Unreadable, or written by a newer version of the integration.
+            LOGGER.warning("The stored Simkl %s could not be read; fetching it again", self._what)
+            return None
+        if not stored:
+            return None
+        try:
+            return parse(stored)
+        except KeyError, TypeError, ValueError, AttributeError:
+            LOGGER.warning(
+                "The stored Simkl %s has an unknown format; fetching it again", self._what
+            )
+            return None
+
     @override
     async def _async_migrate_func(
         self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
@@ -125,9 +148,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             always_update=False,
         )
         self.client = client
-        self._store = CacheStore(
-            hass, STORAGE_VERSION, library_store_key(config_entry.entry_id), private=True
-        )
+        self._store = CacheStore(hass, library_store_key(config_entry.entry_id), what="library")
         self._cached: Library | None = None
         # Polls refused in a row with 429; each one doubles the wait before the next.
         self._rate_limited = 0
@@ -141,20 +162,8 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             self._cached = Library(account=Account.from_api(settings))
 
     async def _async_load_cache(self) -> Library | None:
-        try:
-            stored = await self._store.async_load()
-        except HomeAssistantError:
-            # Written by a newer version of the integration.
-            LOGGER.warning("The stored Simkl library could not be read; syncing it again")
-            return None
-        if not stored:
-            return None
-        try:
-            library = Library.from_json(stored)
-        except KeyError, TypeError, ValueError, AttributeError:
-            LOGGER.warning("The stored Simkl library has an unknown format; syncing it again")
-            return None
-        if str(library.account.account_id) != self.config_entry.unique_id:
+        library = await self._store.async_load_copy(Library.from_json)
+        if library is None or str(library.account.account_id) != self.config_entry.unique_id:
             return None
         return library
 

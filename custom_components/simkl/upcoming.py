@@ -50,7 +50,6 @@ from .const import (
     LOGGER,
     SIMKL_WEB_URL,
     STORAGE_SAVE_DELAY,
-    STORAGE_VERSION,
 )
 from .coordinator import CacheStore, SimklDataUpdateCoordinator, translate_errors
 from .library import (
@@ -474,7 +473,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         self.upcoming_days = timedelta(
             days=config_entry.options.get(CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS)
         )
-        self._store = CacheStore(hass, STORAGE_VERSION, calendar_store_key(config_entry.entry_id))
+        self._store = CacheStore(hass, calendar_store_key(config_entry.entry_id), what="calendar")
         self._files: dict[FileKey, CachedFile] = {}
         self._archive_use: dict[FileKey, datetime] = {}
         self._fetch_lock = asyncio.Lock()
@@ -516,21 +515,8 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
 
     async def _async_load_stored(self) -> None:
         """Read the stored files, so that fresh ones are not fetched again after a restart."""
-        try:
-            stored = await self._store.async_load()
-        except HomeAssistantError:
-            # Unreadable, or written by a newer version of the integration.
-            LOGGER.warning("The stored Simkl calendar could not be read; fetching it again")
-            return
-        if not stored:
-            return
-        try:
-            files = {
-                FileKey.from_storage_key(key): CachedFile.from_json(value)
-                for key, value in stored["files"].items()
-            }
-        except KeyError, TypeError, ValueError, AttributeError:
-            LOGGER.warning("The stored Simkl calendar has an unknown format; fetching it again")
+        files = await self._store.async_load_copy(_files_from_json)
+        if files is None:
             return
         self._files = files
         now = dt_util.utcnow()
@@ -746,6 +732,14 @@ def card_item(item: UpcomingItem) -> dict[str, Any]:
         # The corner flag marks what is already watched; `hide_flagged` hides it.
         "flag": item.watched,
         "deep_link": item.url,
+    }
+
+
+def _files_from_json(stored: dict[str, Any]) -> dict[FileKey, CachedFile]:
+    """Read the stored calendar files."""
+    return {
+        FileKey.from_storage_key(key): CachedFile.from_json(value)
+        for key, value in stored["files"].items()
     }
 
 
