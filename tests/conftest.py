@@ -1,12 +1,11 @@
 """Shared fixtures: a fake Simkl server per test and a linked account on it."""
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
-import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import persistent_notification
 from homeassistant.const import CONF_ACCESS_TOKEN, Platform
@@ -58,41 +57,6 @@ def no_client_retries() -> Iterator[None]:
     """Let failed requests fail at once: the client's retries would sleep on a frozen clock."""
     with client_settings(min_get_interval=0.0, min_post_interval=0.0, retry_budget=0.0):
         yield
-
-
-@pytest.fixture
-async def make_api_client(
-    fake_simkl: FakeSimkl,
-) -> AsyncIterator[Callable[..., SimklClient]]:
-    """Build API clients aimed at the fake, without Home Assistant, on one aiohttp session.
-
-    Pacing and backoff are fast unless a test passes its own values.
-    """
-    async with aiohttp.ClientSession() as session:
-
-        def make(
-            *,
-            fake: FakeSimkl = fake_simkl,
-            client_id: str = CLIENT_ID,
-            access_token: str | None = None,
-            **options: Any,
-        ) -> SimklClient:
-            return SimklClient(
-                session,
-                client_id,
-                access_token=access_token,
-                **{
-                    "api_url": fake.url,
-                    "data_url": fake.url,
-                    "min_get_interval": 0.0,
-                    "min_post_interval": 0.0,
-                    "retry_base_delay": 0.001,
-                    "retry_budget": 0.05,
-                    **options,
-                },
-            )
-
-        yield make
 
 
 @pytest.fixture

@@ -11,27 +11,27 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-import json
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+from mashumaro.exceptions import MissingField
+import orjson
 from yarl import URL
 
+from .account import PinCode, PinExpired, PinResult, UserSettings, UserStats, parse_pin_result
+from .calendar import CalendarFile, CalendarNotModified
+from .catalog import EpisodeInfo, FileMatch, MediaSummary, SearchResult
 from .const import (
     API_URL,
     DATA_URL,
-    DEFAULT_APP_NAME,
-    DEFAULT_APP_VERSION,
     IMAGE_URL,
     RATE_LIMIT_RETRY_AFTER,
     WRITE_LOCK_RETRY_AFTER,
-    CalendarKind,
     Extended,
     ImageKind,
     ListStatus,
-    MediaType,
     ScrobbleAction,
 )
 from .errors import (
@@ -46,34 +46,13 @@ from .errors import (
     SimklServerError,
 )
 from .images import build_image_url
-from .models import (
-    Activities,
-    AllItems,
-    CalendarFile,
-    CalendarNotModified,
-    EpisodeInfo,
-    FileMatch,
-    MediaSummary,
-    PinCode,
-    PinExpired,
-    PinResult,
-    PlaybackSession,
-    ScrobbleRequest,
-    ScrobbleResult,
-    SearchResult,
-    SyncRequest,
-    SyncResult,
-    UserSettings,
-    UserStats,
-    WatchedCheck,
-    format_datetime,
-    parse_datetime,
-    parse_list,
-    parse_pin_result,
-)
+from .media import MediaType
+from .model import SimklModel, format_datetime, parse_datetime, parse_list
+from .sync import Activities, AllItems, PlaybackSession, WatchedCheck
+from .writes import ScrobbleRequest, ScrobbleResult, SyncRequest, SyncResult
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Mapping, Sequence
     from datetime import datetime
 
 _LOGGER = logging.getLogger(__name__)
@@ -135,8 +114,8 @@ def _retry_after(header: str | None) -> float:
 
 def _error_body(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return {}
     return body if isinstance(body, dict) else {}
 
@@ -160,9 +139,9 @@ class SimklClient:
         session: aiohttp.ClientSession,
         client_id: str,
         *,
+        app_name: str,
+        app_version: str,
         access_token: str | None = None,
-        app_name: str = DEFAULT_APP_NAME,
-        app_version: str = DEFAULT_APP_VERSION,
         api_url: str = API_URL,
         data_url: str = DATA_URL,
         image_url: str = IMAGE_URL,
@@ -173,6 +152,9 @@ class SimklClient:
         min_post_interval: float = 1.0,
     ) -> None:
         """Create a client; the session is borrowed and never closed here.
+
+        `app_name` and `app_version` identify the application to Simkl on every request
+        (a short lowercase name such as `plex-scrobbler`, and its version).
 
         GETs are retried with exponential backoff from `retry_base_delay`, sleeping at most
         `retry_budget` seconds in total (no retries when either is 0). DELETE shares the
@@ -215,7 +197,7 @@ class SimklClient:
     async def request_pin(self) -> PinCode:
         """Start the PIN flow: show `user_code` and `verification_url` to the user."""
         response = await self._request("GET", f"{self._api_url}/oauth/pin")
-        return _parse(PinCode.from_json, response.data, "GET /oauth/pin")
+        return _parse(PinCode, response.data, "GET /oauth/pin")
 
     async def poll_pin(self, user_code: str) -> PinResult:
         """Check a PIN code; call it every `PinCode.interval` seconds until not pending."""
@@ -231,19 +213,19 @@ class SimklClient:
     async def get_user_settings(self) -> UserSettings:
         """Fetch the token owner's profile; refetch only when `settings_all` moves."""
         response = await self._request("POST", f"{self._api_url}/users/settings")
-        return _parse(UserSettings.from_json, response.data, "POST /users/settings")
+        return _parse(UserSettings, response.data, "POST /users/settings")
 
     async def get_user_stats(self, user_id: int) -> UserStats:
         """Fetch watch statistics; Simkl computes them live, so only call on demand."""
         response = await self._request("POST", f"{self._api_url}/users/{_segment(user_id)}/stats")
-        return UserStats.from_json(response.data)
+        return UserStats.from_dict(response.data)
 
     # --- sync reads -------------------------------------------------------------------------
 
     async def get_activities(self) -> Activities:
         """Fetch the last-change timestamps that gate every other sync read."""
         response = await self._request("GET", f"{self._api_url}/sync/activities")
-        return Activities.from_json(response.data)
+        return Activities.from_dict(response.data)
 
     async def get_all_items(
         self,
@@ -278,7 +260,7 @@ class SimklClient:
         if next_watch_info:
             params["next_watch_info"] = "yes"
         response = await self._request("GET", f"{self._api_url}{path}", params=params)
-        return AllItems.from_json(response.data, media_type)
+        return AllItems.parse(response.data, media_type)
 
     async def get_playback(
         self,
@@ -290,7 +272,7 @@ class SimklClient:
         path = "/sync/playback" + (f"/{kind}" if kind is not None else "")
         params = {"date_from": format_datetime(date_from)} if date_from is not None else None
         response = await self._request("GET", f"{self._api_url}{path}", params=params)
-        return parse_list(PlaybackSession.from_json, response.data)
+        return parse_list(PlaybackSession.from_dict, response.data)
 
     async def delete_playback(self, playback_id: int) -> None:
         """Delete a paused playback; raises SimklNotFoundError when it does not exist."""
@@ -318,7 +300,7 @@ class SimklClient:
             path += "/" + ",".join(str(rating) for rating in ratings)
         params = {"date_from": format_datetime(date_from)} if date_from is not None else None
         response = await self._request("GET", f"{self._api_url}{path}", params=params)
-        return AllItems.from_json(response.data, media_type)
+        return AllItems.parse(response.data, media_type)
 
     # --- sync writes (never retried here) -----------------------------------------------------
 
@@ -353,20 +335,20 @@ class SimklClient:
             params=params,
             body=[dict(item) for item in items],
         )
-        return parse_list(WatchedCheck.from_json, response.data)
+        return parse_list(WatchedCheck.from_dict, response.data)
 
     async def scrobble(self, action: ScrobbleAction, request: ScrobbleRequest) -> ScrobbleResult:
         """Report a real player event; raises SimklConflictError when already scrobbled."""
         response = await self._request(
-            "POST", f"{self._api_url}/scrobble/{action}", body=request.to_json()
+            "POST", f"{self._api_url}/scrobble/{action}", body=request.to_dict()
         )
-        return ScrobbleResult.from_json(response.data)
+        return ScrobbleResult.from_dict(response.data)
 
     # --- search and catalog -----------------------------------------------------------------
 
     async def search_text(
         self,
-        media_type: Literal["tv", "anime", "movie"],
+        media_type: MediaType,
         query: str,
         *,
         page: int = 1,
@@ -377,21 +359,21 @@ class SimklClient:
         params = {"q": query, "page": str(page), "limit": str(limit)}
         if extended is not None:
             params["extended"] = extended
-        response = await self._request("GET", f"{self._api_url}/search/{media_type}", params=params)
-        return parse_list(
-            lambda entry: SearchResult.from_json(entry, default_type=media_type), response.data
+        response = await self._request(
+            "GET", f"{self._api_url}/search/{media_type.search_kind}", params=params
         )
+        return parse_list(lambda entry: SearchResult.of_search(entry, media_type), response.data)
 
     async def search_id(
-        self, ids: Mapping[str, str | int], *, media_kind: str | None = None
+        self, ids: Mapping[str, str | int], *, media_type: MediaType | None = None
     ) -> list[SearchResult]:
-        """Look titles up by external ids; `media_kind` (show|movie) disambiguates tmdb."""
+        """Look titles up by external ids; `media_type` disambiguates TMDB ids."""
         params = {key: str(value) for key, value in ids.items()}
-        if media_kind is not None:
-            params["type"] = media_kind
+        if media_type is not None:
+            params["type"] = media_type.id_lookup_kind
         response = await self._request("GET", f"{self._api_url}/search/id", params=params)
         data = response.data
-        return parse_list(SearchResult.from_json, [data] if isinstance(data, dict) else data)
+        return parse_list(SearchResult.from_dict, [data] if isinstance(data, dict) else data)
 
     async def search_file(self, file: str, *, part: int | None = None) -> FileMatch:
         """Recognise a file name; only for the file the user is playing right now."""
@@ -399,30 +381,31 @@ class SimklClient:
         if part is not None:
             body["part"] = part
         response = await self._request("POST", f"{self._api_url}/search/file", body=body)
-        return FileMatch.from_json(response.data)
+        return FileMatch.from_dict(response.data)
 
-    async def get_summary(
-        self, kind: Literal["tv", "anime", "movies"], simkl_id: int | str
-    ) -> MediaSummary:
-        """Fetch the catalog record of a title (Simkl id, or IMDb id for tv)."""
+    async def get_summary(self, media_type: MediaType, simkl_id: int | str) -> MediaSummary:
+        """Fetch the catalog record of a title (Simkl id, or IMDb id for shows)."""
         response = await self._request(
             "GET",
-            f"{self._api_url}/{kind}/{_segment(simkl_id)}",
+            f"{self._api_url}/{media_type.web_path}/{_segment(simkl_id)}",
             # A no-op on the current API; older deployments return a stub without it.
             params={"extended": "full"},
         )
-        return MediaSummary.from_json(response.data)
+        return MediaSummary.from_dict(response.data)
 
-    async def get_episodes(self, kind: Literal["tv", "anime"], simkl_id: int) -> list[EpisodeInfo]:
+    async def get_episodes(self, media_type: MediaType, simkl_id: int) -> list[EpisodeInfo]:
         """Fetch the episode list of a show or anime, with air dates and aired flags."""
+        if media_type is MediaType.MOVIES:
+            msg = "movies have no episodes"
+            raise ValueError(msg)
         response = await self._request(
-            "GET", f"{self._api_url}/{kind}/episodes/{_segment(simkl_id)}"
+            "GET", f"{self._api_url}/{media_type.web_path}/episodes/{_segment(simkl_id)}"
         )
-        return parse_list(EpisodeInfo.from_json, response.data)
+        return parse_list(EpisodeInfo.from_dict, response.data)
 
     async def get_calendar(
         self,
-        kind: CalendarKind,
+        media_type: MediaType,
         *,
         year: int | None = None,
         month: int | None = None,
@@ -436,7 +419,8 @@ class SimklClient:
         if (year is None) != (month is None):
             msg = "year and month must be given together"
             raise ValueError(msg)
-        path = f"/calendar/{kind}.json" if year is None else f"/calendar/{year}/{month}/{kind}.json"
+        name = media_type.calendar_file
+        path = f"/calendar/{name}.json" if year is None else f"/calendar/{year}/{month}/{name}.json"
         response = await self._request(
             "GET",
             f"{self._data_url}{path}",
@@ -447,13 +431,13 @@ class SimklClient:
         )
         if response.status == 304:
             return CalendarNotModified()
-        return CalendarFile.from_json(response.data, response.last_modified)
+        return CalendarFile.parse(response.data, response.last_modified)
 
     # --- transport --------------------------------------------------------------------------
 
     async def _sync_write(self, path: str, request: SyncRequest) -> SyncResult:
-        response = await self._request("POST", f"{self._api_url}{path}", body=request.to_json())
-        return SyncResult.from_json(response.data)
+        response = await self._request("POST", f"{self._api_url}{path}", body=request.to_dict())
+        return SyncResult.from_dict(response.data)
 
     async def _request(
         self,
@@ -515,7 +499,7 @@ class SimklClient:
         if method == "POST":
             request_headers["Content-Type"] = "application/json"
             if body is not None:
-                data = json.dumps(body).encode()
+                data = orjson.dumps(body)
         if headers:
             request_headers.update(headers)
         pacer = self._get_pacer if method == "GET" else self._write_pacer
@@ -552,8 +536,8 @@ class SimklClient:
             msg = f"Simkl sent an empty answer ({what}, HTTP {status})"
             raise SimklConnectionError(msg, status=status)
         try:
-            decoded = json.loads(raw)
-        except ValueError as err:
+            decoded = orjson.loads(raw)
+        except orjson.JSONDecodeError as err:
             msg = f"Simkl sent malformed JSON ({what}, HTTP {status})"
             raise SimklConnectionError(msg, status=status) from err
         return _Response(status, decoded, last_modified)
@@ -609,9 +593,10 @@ class SimklClient:
         return text
 
 
-def _parse[T](parser: Callable[[Any], T], data: Any, what: str) -> T:
+def _parse[M: SimklModel](model: type[M], data: Any, what: str) -> M:
+    """Read an answer the caller cannot do without; a missing required field is a failure."""
     try:
-        return parser(data)
-    except ValueError as err:
+        return model.from_dict(data)
+    except (ValueError, MissingField) as err:
         msg = f"Unexpected answer from Simkl ({what}): {err}"
         raise SimklConnectionError(msg) from err

@@ -12,6 +12,7 @@ import pytest
 from custom_components.simkl.api import (
     Ids,
     ListStatus,
+    MediaType,
     ScrobbleAction,
     ScrobbleRequest,
     SimklAuthenticationError,
@@ -28,7 +29,7 @@ from custom_components.simkl.api import (
     SyncRequest,
 )
 from custom_components.simkl.api.client import _error_body, _retry_after
-from tests.conftest import CLIENT_ID
+from tests.api.conftest import CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FaultKind
 
 type ClientFactory = Callable[..., SimklClient]
@@ -146,7 +147,7 @@ async def test_write_lock(start_fake: FakeStarter, make_api_client: ClientFactor
     fake = await start_fake(write_lock_seconds=20)
     user = fake.add_user("carol")
     client = make_api_client(fake=fake, access_token=fake.issue_token(user))
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION), progress=10)
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION), progress=10)
     await client.scrobble(ScrobbleAction.START, movie)
 
     with pytest.raises(SimklRateLimitError) as caught:
@@ -175,7 +176,7 @@ async def test_write_lock_on_a_read_is_not_retried(
 async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Unknown titles and playbacks answer 404 with Simkl's error id, without retries."""
     with pytest.raises(SimklNotFoundError) as caught:
-        await client.get_summary("movies", UNKNOWN_ID)
+        await client.get_summary(MediaType.MOVIES, UNKNOWN_ID)
     assert (caught.value.status, caught.value.error_id) == (404, "id_err")
 
     with pytest.raises(SimklNotFoundError) as caught:
@@ -184,7 +185,8 @@ async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
     with pytest.raises(SimklNotFoundError):
         await client.scrobble(
-            ScrobbleAction.START, ScrobbleRequest(media_type="movie", ids=Ids(simkl=UNKNOWN_ID))
+            ScrobbleAction.START,
+            ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=UNKNOWN_ID)),
         )
     assert fake_simkl.request_paths() == [
         f"GET /movies/{UNKNOWN_ID}",
@@ -195,7 +197,7 @@ async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
 async def test_scrobble_stop_conflict(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Stopping the same title twice within the hour answers 409 with both timestamps."""
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION), progress=95)
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION), progress=95)
     await client.scrobble(ScrobbleAction.STOP, movie)
 
     with pytest.raises(SimklConflictError) as caught:
@@ -211,7 +213,7 @@ async def test_scrobble_stop_conflict(fake_simkl: FakeSimkl, client: SimklClient
 
 async def test_checkin_conflict(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """A second check-in while one runs answers 409 with when the first one ends."""
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=DUNE_PART_TWO))
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=DUNE_PART_TWO))
     await client.scrobble(ScrobbleAction.CHECKIN, movie)
 
     with pytest.raises(SimklConflictError) as caught:
@@ -330,7 +332,8 @@ async def test_broken_answers_to_writes(
     fake_simkl.inject_fault("/scrobble/", kind)
     with pytest.raises(SimklConnectionError):
         await client.scrobble(
-            ScrobbleAction.CHECKIN, ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION))
+            ScrobbleAction.CHECKIN,
+            ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION)),
         )
     assert fake_simkl.request_paths() == ["POST /scrobble/checkin"]
 
@@ -388,7 +391,7 @@ async def test_empty_object_answers(fake_simkl: FakeSimkl, client: SimklClient) 
     assert (await client.get_all_items()).shows == []
     assert await client.get_playback() == []
     assert (await client.get_ratings()).movies == []
-    assert await client.get_episodes("tv", 1186633) == []
+    assert await client.get_episodes(MediaType.SHOWS, 1186633) == []
 
 
 # --- messages -------------------------------------------------------------------------------------
