@@ -17,10 +17,11 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.simkl.api import SimklClient
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
+
+# The account on the fake and its token, shared with the API client's tests.
+from tests.api.conftest import ACCOUNT_ID, CLIENT_ID, access_token, simkl_user  # noqa: F401
 from tests.fake_simkl import FakeSimkl, FakeUser
 
-CLIENT_ID = "test-client-id"
-ACCOUNT_ID = 424242
 CALENDAR_ENTITY_ID = "calendar.alice_upcoming"
 
 
@@ -94,20 +95,6 @@ async def fake_simkl(
     monkeypatch.setenv(ENV_API_URL, fake.url)
     yield fake
     await fake.stop()
-
-
-@pytest.fixture
-def simkl_user(fake_simkl: FakeSimkl) -> FakeUser:
-    """A Simkl account with the demo library."""
-    user = fake_simkl.add_user(name="alice", account_id=ACCOUNT_ID)
-    fake_simkl.seed_demo_library(user)
-    return user
-
-
-@pytest.fixture
-def access_token(fake_simkl: FakeSimkl, simkl_user: FakeUser) -> str:
-    """A token the fake accepts for the account."""
-    return fake_simkl.issue_token(simkl_user)
 
 
 @pytest.fixture

@@ -413,7 +413,7 @@ def _file_result(client: SimklClient, match: FileMatch) -> list[dict[str, Any]]:
     media = match.media
     hit = _search_hit(
         client,
-        media_type=match.media_kind,
+        media_type=match.media_type,
         title=media.title,
         year=media.year,
         ids=media.ids,

@@ -698,7 +698,7 @@ async def test_search_by_id_single_object_answer(
 async def test_search_file(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """File names resolve to an episode (or one part of a multi-episode file) or a movie."""
     match = await client.search_file("Stranger.Things.S01E03.1080p.WEB.x264.mkv")
-    assert (match.type, match.media_kind) == ("episode", MediaType.SHOWS)
+    assert (match.type, match.media_type) == ("episode", MediaType.SHOWS)
     assert match.media is not None
     assert match.media.ids.simkl == STRANGER_THINGS
     assert match.episode is not None
@@ -711,7 +711,7 @@ async def test_search_file(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     assert fake_simkl.requests[-1].json == {"file": "Stranger.Things.S01E01E02.mkv", "part": 2}
 
     movie = await client.search_file("/movies/Inception (2010)/Inception (2010).mkv")
-    assert (movie.type, movie.media_kind) == ("movie", MediaType.MOVIES)
+    assert (movie.type, movie.media_type) == ("movie", MediaType.MOVIES)
     assert movie.media is not None
     assert movie.media.ids.simkl == INCEPTION
 

@@ -800,7 +800,7 @@ def test_file_match() -> None:
         }
     )
     assert match.type == "episode"
-    assert match.media_kind is MediaType.SHOWS
+    assert match.media_type is MediaType.SHOWS
     assert match.media is not None
     assert match.media.ids.other == {"tmdbtv": "66732"}
     assert match.episode == EpisodeRef(season=1, number=3)

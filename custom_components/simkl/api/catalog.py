@@ -6,7 +6,7 @@ from typing import Any
 
 from mashumaro import field_options
 
-from .common import EpisodeRef, Ids, MediaInfo, media_block, runtime_minutes
+from .common import EpisodeRef, Ids, MediaInfo, media_and_episode, runtime_minutes
 from .media import MediaType
 from .model import JsonDict, SimklModel, as_dict, first_number
 
@@ -57,20 +57,13 @@ class FileMatch(SimklModel):
 
     type: str = ""
     media: MediaInfo | None = None
-    media_kind: MediaType | None = None
+    media_type: MediaType | None = None
     episode: EpisodeRef | None = None
 
     @classmethod
     def __pre_deserialize__(cls, d: Any) -> JsonDict:
         raw = super().__pre_deserialize__(d)
-        media_type, block = media_block(raw)
-        episode = raw.get("episode")
-        return {
-            "type": raw.get("type", ""),
-            "media": block if media_type is not None else None,
-            "media_kind": media_type,
-            "episode": episode if isinstance(episode, dict) else None,
-        }
+        return {"type": raw.get("type", ""), **media_and_episode(raw)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -118,3 +118,14 @@ def media_block(data: JsonDict) -> tuple[MediaType | None, JsonDict]:
         if isinstance(block, dict):
             return media_type, block
     return None, {}
+
+
+def media_and_episode(data: JsonDict) -> JsonDict:
+    """The type and media block an answer names (None without one), and its episode block."""
+    media_type, block = media_block(data)
+    episode = data.get("episode")
+    return {
+        "media_type": media_type,
+        "media": block if media_type is not None else None,
+        "episode": episode if isinstance(episode, dict) else None,
+    }

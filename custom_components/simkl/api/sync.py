@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from mashumaro import field_options
 
-from .common import EpisodeRef, MediaInfo, media_block
+from .common import EpisodeRef, MediaInfo, media_and_episode, media_block
 from .const import ListStatus
 from .media import MediaType
 from .model import (
@@ -228,16 +228,17 @@ class PlaybackSession(SimklModel):
     @classmethod
     def __pre_deserialize__(cls, d: Any) -> JsonDict:
         raw = super().__pre_deserialize__(d)
-        block_type, block = media_block(raw)
-        kind = raw.get("type")
+        found = media_and_episode(raw)
+        kind, block_type = raw.get("type"), found["media_type"]
         is_movie = kind == "movie" or (kind != "episode" and block_type is MediaType.MOVIES)
-        episode = raw.get("episode")
-        return raw | {
-            "type": "movie" if is_movie else "episode",
-            "media_type": block_type or (MediaType.MOVIES if is_movie else MediaType.SHOWS),
-            "media": block,
-            "episode": episode if isinstance(episode, dict) else None,
-        }
+        return (
+            raw
+            | found
+            | {
+                "type": "movie" if is_movie else "episode",
+                "media_type": block_type or (MediaType.MOVIES if is_movie else MediaType.SHOWS),
+            }
+        )
 
 
 _WATCHED_ANSWER_KEYS = frozenset(

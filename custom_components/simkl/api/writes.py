@@ -6,7 +6,7 @@ from typing import Any
 
 from mashumaro import field_options
 
-from .common import EpisodeRef, Ids, MediaInfo, media_block
+from .common import EpisodeRef, Ids, MediaInfo, media_and_episode, media_block
 from .const import ListStatus
 from .media import MediaType
 from .model import (
@@ -217,10 +217,4 @@ class ScrobbleResult(SimklModel):
     @classmethod
     def __pre_deserialize__(cls, d: Any) -> JsonDict:
         raw = super().__pre_deserialize__(d)
-        media_type, block = media_block(raw)
-        episode = raw.get("episode")
-        return raw | {
-            "media_type": media_type,
-            "media": block if media_type is not None else None,
-            "episode": episode if isinstance(episode, dict) else None,
-        }
+        return raw | media_and_episode(raw)
