@@ -18,8 +18,8 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.simkl.api import SimklClient
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
 
-# The account on the fake and its token, shared with the API client's tests.
-from tests.api.conftest import ACCOUNT_ID, CLIENT_ID, access_token, simkl_user  # noqa: F401
+# The account on the fake is the one of the API client's tests.
+from tests.api.conftest import ACCOUNT_ID, CLIENT_ID, add_demo_user, no_time
 from tests.fake_simkl import FakeSimkl, FakeUser
 
 CALENDAR_ENTITY_ID = "calendar.alice_upcoming"
@@ -35,7 +35,7 @@ def _local_sockets(socket_enabled: None) -> None:
     """Open sockets before `hass` exists: every test talks to the fake over 127.0.0.1."""
 
 
-def client_settings(**settings: float) -> AbstractContextManager[object]:
+def client_settings(**settings: Any) -> AbstractContextManager[object]:
     """Build the integration's API clients with `settings` instead of the ones it picks."""
 
     def build(*args: Any, **kwargs: Any) -> SimklClient:
@@ -48,7 +48,11 @@ def client_settings(**settings: float) -> AbstractContextManager[object]:
 def fast_client() -> Iterator[None]:
     """Keep the client's pacing and retry backoff from slowing the tests down."""
     with client_settings(
-        min_get_interval=0.0, min_post_interval=0.0, retry_base_delay=0.001, retry_budget=0.05
+        min_get_interval=0.0,
+        min_post_interval=0.0,
+        retry_base_delay=0.001,
+        retry_budget=0.05,
+        clock=no_time,
     ):
         yield
 
@@ -95,6 +99,18 @@ async def fake_simkl(
     monkeypatch.setenv(ENV_API_URL, fake.url)
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+def simkl_user(fake_simkl: FakeSimkl) -> FakeUser:
+    """A Simkl account with the demo library."""
+    return add_demo_user(fake_simkl)
+
+
+@pytest.fixture
+def access_token(fake_simkl: FakeSimkl, simkl_user: FakeUser) -> str:
+    """A token the fake accepts for the account."""
+    return fake_simkl.issue_token(simkl_user)
 
 
 @pytest.fixture

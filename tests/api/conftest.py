@@ -21,6 +21,12 @@ APP_NAME = "simkl-tests"
 APP_VERSION = "1.0"
 
 
+def no_time() -> float:
+    """A clock on which requests take no time, so retry counts do not depend on the
+    machine's speed."""
+    return 0.0
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations() -> None:
     """Replace the integration tests' fixture of that name: no Home Assistant here."""
@@ -40,12 +46,17 @@ async def fake_simkl() -> AsyncIterator[FakeSimkl]:
         yield fake
 
 
+def add_demo_user(fake: FakeSimkl) -> FakeUser:
+    """Add alice, an account with the demo library."""
+    user = fake.add_user(name="alice", account_id=ACCOUNT_ID)
+    fake.seed_demo_library(user)
+    return user
+
+
 @pytest.fixture
 def simkl_user(fake_simkl: FakeSimkl) -> FakeUser:
     """A Simkl account with the demo library."""
-    user = fake_simkl.add_user(name="alice", account_id=ACCOUNT_ID)
-    fake_simkl.seed_demo_library(user)
-    return user
+    return add_demo_user(fake_simkl)
 
 
 @pytest.fixture
@@ -82,6 +93,7 @@ async def make_api_client(fake_simkl: FakeSimkl) -> AsyncIterator[Callable[..., 
                     "min_post_interval": 0.0,
                     "retry_base_delay": 0.001,
                     "retry_budget": 0.05,
+                    "clock": no_time,
                     **options,
                 },
             )

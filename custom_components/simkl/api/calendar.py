@@ -83,8 +83,12 @@ class CalendarFile(SimklModel):
                 for entry in data["calendar"]
                 if isinstance(entry, dict)
             ]
-        else:
+        elif isinstance(data, list):
             entries = model_list(CalendarEntry)(data)
+        else:
+            # Taken as an empty file, it would replace the airings the calendar has.
+            msg = "calendar file is neither a list nor a v2 object"
+            raise ValueError(msg)
         return cls(entries=entries, last_modified=last_modified)
 
 

@@ -1,6 +1,6 @@
 """The account's library: activities, library items and paused playbacks."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, Literal
@@ -18,6 +18,7 @@ from .model import (
     by_type,
     first_number,
     model_list,
+    parse_datetime,
     parse_list,
 )
 
@@ -49,10 +50,32 @@ class MediaActivities(SimklModel):
         value: datetime | None = getattr(self, status.value)
         return value
 
+    @property
+    def latest_known(self) -> datetime | None:
+        """The latest of the named timestamps: what `all` is when nothing else moved."""
+        stamps = [getattr(self, item.name) for item in fields(self) if item.name != "all"]
+        return max((stamp for stamp in stamps if stamp is not None), default=None)
+
+    def keeping(self, previous: MediaActivities) -> MediaActivities:
+        """Return these timestamps, with `previous` ones where this answer has none."""
+        return replace(
+            self,
+            **{
+                item.name: getattr(self, item.name) or getattr(previous, item.name)
+                for item in fields(self)
+            },
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Activities(SimklModel):
-    """/sync/activities: compare with the stored copy to decide what to fetch."""
+    """/sync/activities: compare with the stored copy to decide what to fetch.
+
+    Reading raises ValueError unless the answer is an object with a top-level `all` that is a
+    timestamp (or `null`: nothing ever happened): anything less says nothing about what
+    changed, and stored as "no timestamps" it would make the next poll download the whole
+    library again.
+    """
 
     class Config(SimklModel.Config):
         """A stored copy keeps the keys of timestamps that never moved, as Simkl sends them."""
@@ -68,6 +91,12 @@ class Activities(SimklModel):
 
     @classmethod
     def __pre_deserialize__(cls, d: Any) -> JsonDict:
+        if not isinstance(d, dict) or "all" not in d:
+            msg = "activities without an `all` timestamp"
+            raise ValueError(msg)
+        if d["all"] is not None and parse_datetime(d["all"]) is None:
+            msg = "activities with an `all` that is not a timestamp"
+            raise ValueError(msg)
         raw = super().__pre_deserialize__(d)
         return raw | {"settings_all": as_dict(raw.get("settings")).get("all")}
 
@@ -78,6 +107,21 @@ class Activities(SimklModel):
     def for_type(self, media_type: MediaType) -> MediaActivities:
         """Timestamps of one library section."""
         return by_type(media_type, shows=self.tv_shows, anime=self.anime, movies=self.movies)
+
+    def keeping(self, previous: Activities) -> Activities:
+        """Return these timestamps, with `previous` ones where this answer has none.
+
+        A timestamp missing from one answer has not moved back to "never"; forgetting it
+        would make the next answer look like a first sync of that section.
+        """
+        return replace(
+            self,
+            all=self.all or previous.all,
+            settings_all=self.settings_all or previous.settings_all,
+            tv_shows=self.tv_shows.keeping(previous.tv_shows),
+            anime=self.anime.keeping(previous.anime),
+            movies=self.movies.keeping(previous.movies),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,28 +228,38 @@ class AllItems(SimklModel):
     shows: list[LibraryItem] = field(default_factory=list)
     anime: list[LibraryItem] = field(default_factory=list)
     movies: list[LibraryItem] = field(default_factory=list)
+    # Entries of the answer that could not be read as items (a section that is not a list
+    # counts as one): a list that must be complete, such as the ids of a removal diff,
+    # cannot be trusted when this is not 0.
+    unread: int = 0
 
     @classmethod
     def parse(cls, data: Any, media_type: MediaType | None = None) -> AllItems:
         """Read a sections object; `null`, `{}` and a bare list of items are accepted.
 
         `media_type` is the section that was requested, used for items of a bare list.
+        Raises ValueError for anything else (a string, a number), which is no answer at all.
         """
         if isinstance(data, list):
-            parsed = parse_list(lambda entry: LibraryItem.of_section(entry, media_type), data)
-        else:
+            sections: list[tuple[MediaType | None, Any]] = [(media_type, data)]
+        elif isinstance(data, dict) or data is None:
             raw = as_dict(data)
-            parsed = [
-                item
-                for kind in MediaType
-                for item in parse_list(
-                    partial(LibraryItem.of_section, media_type=kind), raw.get(kind)
-                )
-            ]
+            sections = [(kind, raw.get(kind)) for kind in MediaType]
+        else:
+            msg = "library items are neither a list nor an object"
+            raise ValueError(msg)
+        parsed: list[LibraryItem] = []
+        unread = 0
+        for kind, entries in sections:
+            items = parse_list(partial(LibraryItem.of_section, media_type=kind), entries)
+            parsed += items
+            unread += len(entries) - len(items) if isinstance(entries, list) else 0
+            unread += entries is not None and not isinstance(entries, list)
         return cls(
             shows=[item for item in parsed if item.media_type is MediaType.SHOWS],
             anime=[item for item in parsed if item.media_type is MediaType.ANIME],
             movies=[item for item in parsed if item.media_type is MediaType.MOVIES],
+            unread=unread,
         )
 
     def items(self, media_type: MediaType) -> list[LibraryItem]:
