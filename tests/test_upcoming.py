@@ -96,7 +96,7 @@ async def test_conditional_fetching(
     assert calendar_requests(fake_simkl) == []
     assert any(path == "GET /sync/activities" for path in fake_simkl.request_paths())
 
-    caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.client")
+    caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.transport")
     await advance_time(hass, frozen_time, NOW + timedelta(hours=6, minutes=30))
     assert calendar_requests(fake_simkl) == ROLLING
     for request in fake_simkl.requests:

@@ -54,8 +54,8 @@ from custom_components.simkl.api import (
     SyncResult,
     SyncSeason,
     build_image_url,
-    client as client_module,
     no_poster_url,
+    transport as transport_module,
 )
 from tests.api.conftest import ACCOUNT_ID, APP_NAME, APP_VERSION, CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind, MediaKind
@@ -915,7 +915,7 @@ async def test_requests_are_paced(
     loop = asyncio.get_running_loop()
     # asyncio may wake a timer this much early.
     resolution = time.get_clock_info("monotonic").resolution
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         started = loop.time()
         await client.get_activities()
         (session,) = await client.get_playback("movies")
@@ -947,7 +947,7 @@ async def test_failed_reads_back_off_exponentially_within_the_budget(
     """Waits double from the base delay and stop before exceeding the budget."""
     client = make_api_client(access_token=access_token, retry_base_delay=1.0, retry_budget=30.0)
     fake_simkl.inject_fault("/sync/activities", FaultKind.STATUS, status=503, count=None)
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         spy.sleep = AsyncMock()
         with pytest.raises(SimklServerError):
             await client.get_activities()

@@ -30,9 +30,9 @@ from custom_components.simkl.api import (
     SimklServerError,
     SyncItem,
     SyncRequest,
-    client as client_module,
+    transport as transport_module,
 )
-from custom_components.simkl.api.client import _error_body, _retry_after
+from custom_components.simkl.api.transport import _error_body, _retry_after
 from tests.api.conftest import CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FaultKind
 
@@ -503,7 +503,7 @@ async def test_a_429_waits_what_retry_after_says(
     fake_simkl.inject_fault(
         "/sync/activities", FaultKind.STATUS, status=429, headers={"Retry-After": f"{retry_after}"}
     )
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         spy.sleep = AsyncMock()
         outcome = (await asyncio.gather(client.get_activities(), return_exceptions=True))[0]
     assert [call.args[0] for call in spy.sleep.await_args_list] == sleeps
@@ -528,7 +528,7 @@ async def test_the_budget_counts_the_time_requests_take(
         access_token=access_token, retry_base_delay=1.0, retry_budget=30.0, clock=clock
     )
     fake_simkl.inject_fault("/sync/activities", FaultKind.STATUS, status=503, count=None)
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         spy.sleep = AsyncMock()
         with pytest.raises(SimklServerError):
             await client.get_activities()
