@@ -35,7 +35,13 @@ def _local_sockets(socket_enabled: None) -> None:
     """Open sockets before `hass` exists: every test talks to the fake over 127.0.0.1."""
 
 
-def client_settings(**settings: float) -> AbstractContextManager[object]:
+def no_time() -> float:
+    """A clock on which requests take no time, so retry counts do not depend on the
+    machine's speed."""
+    return 0.0
+
+
+def client_settings(**settings: Any) -> AbstractContextManager[object]:
     """Build the integration's API clients with `settings` instead of the ones it picks."""
 
     def build(*args: Any, **kwargs: Any) -> SimklClient:
@@ -48,7 +54,11 @@ def client_settings(**settings: float) -> AbstractContextManager[object]:
 def fast_client() -> Iterator[None]:
     """Keep the client's pacing and retry backoff from slowing the tests down."""
     with client_settings(
-        min_get_interval=0.0, min_post_interval=0.0, retry_base_delay=0.001, retry_budget=0.05
+        min_get_interval=0.0,
+        min_post_interval=0.0,
+        retry_base_delay=0.001,
+        retry_budget=0.05,
+        clock=no_time,
     ):
         yield
 
@@ -88,6 +98,7 @@ async def make_api_client(
                     "min_post_interval": 0.0,
                     "retry_base_delay": 0.001,
                     "retry_budget": 0.05,
+                    "clock": no_time,
                     **options,
                 },
             )

@@ -390,13 +390,46 @@ def test_activities_round_trip() -> None:
     assert Activities.from_json(stored) == activities
 
 
-@pytest.mark.parametrize("empty", [None, {}, {"settings": None, "tv_shows": []}])
-def test_activities_of_an_empty_answer(empty: object) -> None:
+@pytest.mark.parametrize("empty", [{"all": None}, {"all": None, "settings": None, "tv_shows": []}])
+def test_activities_of_an_account_without_history(empty: object) -> None:
     """Nothing ever happened: every timestamp is None, and the copy still round-trips."""
     activities = Activities.from_json(empty)
     assert activities == Activities()
     assert activities.to_json()["settings"] == {"all": None}
     assert Activities.from_json(activities.to_json()) == activities
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [None, {}, [], [{"all": "2026-05-13T16:08:00Z"}], "2026-05-13T16:08:00Z", {"all": 5},
+     {"all": "yesterday"}, {"tv_shows": {"all": "2026-05-13T16:08:00Z"}}],
+)  # fmt: skip
+def test_activities_without_a_usable_all_are_refused(answer: object) -> None:
+    """An answer that does not say when the account last changed is no answer."""
+    with pytest.raises(ValueError, match="all"):
+        Activities.from_json(answer)
+
+
+def test_missing_timestamps_keep_the_previous_ones() -> None:
+    """A timestamp an answer leaves out has not gone back to "never"."""
+    previous = Activities.from_json(
+        {
+            "all": "2026-05-13T16:08:00Z",
+            "settings": {"all": "2026-01-01T00:00:00Z"},
+            "tv_shows": {"all": "2026-05-13T16:08:00Z", "rated_at": "2026-05-01T00:00:00Z"},
+            "movies": {"all": "2026-04-01T00:00:00Z"},
+        }
+    )
+    answer = Activities.from_json(
+        {"all": None, "tv_shows": {"all": "2026-05-14T00:00:00Z"}, "movies": None}
+    )
+    kept = answer.keeping(previous)
+    assert kept.all == previous.all
+    assert kept.settings_all == previous.settings_all
+    assert kept.tv_shows.all == datetime(2026, 5, 14, tzinfo=UTC)
+    assert kept.tv_shows.rated_at == previous.tv_shows.rated_at
+    assert kept.movies == previous.movies
+    assert kept.for_type(MediaType.SHOWS).latest_known == previous.tv_shows.rated_at
 
 
 # --- library ----------------------------------------------------------------------------------
@@ -482,12 +515,33 @@ def test_library_item_ids_only_and_errors() -> None:
         LibraryItem.from_json({"ids": {"simkl": 1}})
 
 
-@pytest.mark.parametrize("empty", [None, {}, [], "junk"])
+@pytest.mark.parametrize("empty", [None, {}, []])
 def test_all_items_empty_answers(empty: object) -> None:
     """An empty library is `null`, an empty delta `{}`."""
     items = AllItems.from_json(empty)
     assert items == AllItems()
     assert all(items.items(media_type) == [] for media_type in MediaType)
+
+
+@pytest.mark.parametrize("answer", ["junk", 5, True])
+def test_all_items_of_another_kind_are_refused(answer: object) -> None:
+    """A string or a number is no list of items, not an empty one."""
+    with pytest.raises(ValueError, match="neither a list nor an object"):
+        AllItems.from_json(answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "unread"),
+    [
+        ({"shows": [{"show": {"ids": {"simkl": 1}}}]}, 0),
+        ({"shows": [{"show": {"ids": {"simkl": 1}}}, {"show": None}, "x"]}, 2),
+        ({"shows": "abc", "movies": None}, 1),
+        ([{"status": "watching"}], 1),
+    ],
+)
+def test_all_items_count_what_they_could_not_read(answer: object, unread: int) -> None:
+    """Entries that are not items are skipped and counted, so a diff can refuse them."""
+    assert AllItems.from_json(answer, MediaType.SHOWS).unread == unread
 
 
 def test_all_items_sections_and_bare_lists() -> None:
@@ -888,7 +942,8 @@ def test_calendar_v1_entries() -> None:
     assert first.date == datetime(2026, 5, 15, 1, tzinfo=UTC)
     assert (anime.season, anime.episode, anime.anime_type) == (None, 3, "tv")
     assert (movie.release_date, movie.episode, movie.date) == (date(2026, 6, 1), None, None)
-    assert CalendarFile.from_json(None).entries == []
+    with pytest.raises(ValueError, match="calendar file"):
+        CalendarFile.from_json(None)
 
 
 def test_calendar_v2_entries_take_metadata() -> None:

@@ -47,3 +47,5 @@ STORAGE_VERSION: Final = 1
 STORAGE_SAVE_DELAY: Final = timedelta(seconds=5)
 
 SIMKL_WEB_URL: Final = "https://simkl.com"
+# Where an app's client id is registered.
+SIMKL_DEVELOPER_URL: Final = f"{SIMKL_WEB_URL}/settings/developer"

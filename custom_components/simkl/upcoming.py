@@ -7,7 +7,8 @@ id, as Simkl recommends (reference §8):
 - the rolling files (`tv`, `anime`, `movie_release`; yesterday to +33 days) are checked at most
   every 6 hours, with `If-Modified-Since`, so an unchanged file costs a body-less 304;
 - windows outside them (the past, or further ahead) read the monthly archives, fetched only
-  when asked for; past months never change, so they are fetched once;
+  when asked for and only from a year back to three months ahead; past months never
+  change, so they are fetched once;
 - files and their `Last-Modified` are stored, so a restart fetches nothing that is still fresh.
 """
 
@@ -79,6 +80,10 @@ NETWORK_OFFSET_MAX = timedelta(hours=14)
 # Archives may file an episode under its network's local date, up to 14 hours off UTC, and an
 # all-day release starts up to a day before the window that shows it.
 ARCHIVE_MARGIN = timedelta(days=1)
+# How far from today the monthly archives are read: a window of years would otherwise cost a
+# file per month and kind, fetched one after another. Simkl files little further ahead.
+ARCHIVE_REACH_BACK = timedelta(days=365)
+ARCHIVE_REACH_AHEAD = timedelta(days=92)
 # Bounds the stored archives (about a year of the three kinds); the least recently used go first.
 MAX_CACHED_ARCHIVES = 36
 
@@ -595,7 +600,12 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
     def _archive_keys(
         self, rolling: RollingFiles, start: datetime, end: datetime
     ) -> Iterator[FileKey]:
-        """Yield the archives holding what the rolling files leave out of [start, end)."""
+        """Yield the archives holding what the rolling files leave out of [start, end),
+        within the reach of the archives."""
+        now = dt_util.utcnow()
+        start, end = max(start, now - ARCHIVE_REACH_BACK), min(end, now + ARCHIVE_REACH_AHEAD)
+        if start >= end:
+            return
         for kind in self.selection.kinds(self.library_coordinator.library):
             file = rolling.get(kind)
             for part_start, part_end in _uncovered(start, end, file.coverage if file else None):

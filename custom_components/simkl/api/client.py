@@ -2,8 +2,12 @@
 
 Every request goes through `SimklClient._request`, which identifies the application, paces
 requests to Simkl's limits (10 GET/s and 1 POST/s), maps error statuses to typed exceptions
-and retries failed GETs. Writes are never retried here: the caller decides whether repeating
-a POST is safe.
+and retries failed GETs within a bounded time. Writes are never retried here: the caller
+decides whether repeating a POST is safe.
+
+Answers are read leniently, but an answer of the wrong kind altogether (a string where an
+object or a list belongs) is an error, never an empty result: an empty result would replace
+data the caller holds.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 import json
 import logging
 from typing import TYPE_CHECKING, Any, Literal
@@ -125,12 +130,13 @@ def _is_transient(err: SimklError) -> bool:
     return isinstance(err, SimklConnectionError | SimklServerError) or err.status == 429
 
 
-def _retry_after(header: str | None) -> float:
+def _retry_after(header: str | None) -> float | None:
+    """Read a `Retry-After` given in seconds; None when absent or unreadable."""
     try:
-        seconds = float(header) if header is not None else RATE_LIMIT_RETRY_AFTER
+        seconds = float(header) if header is not None else None
     except ValueError:
-        return RATE_LIMIT_RETRY_AFTER
-    return seconds if seconds >= 0 else RATE_LIMIT_RETRY_AFTER
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
 
 
 def _error_body(raw: bytes) -> dict[str, Any]:
@@ -171,12 +177,17 @@ class SimklClient:
         retry_base_delay: float = 1.0,
         min_get_interval: float = 0.1,
         min_post_interval: float = 1.0,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Create a client; the session is borrowed and never closed here.
 
-        GETs are retried with exponential backoff from `retry_base_delay`, sleeping at most
-        `retry_budget` seconds in total (no retries when either is 0). DELETE shares the
-        POST pacing, as Simkl only documents limits for reads and writes.
+        Failed GETs (timeouts, lost connections, 5xx, 429) are retried with exponential
+        backoff from `retry_base_delay`, or after the `Retry-After` a 429 carries. A retry is
+        only made when it can start within `retry_budget` seconds of the first attempt, time
+        spent waiting for answers included, so a GET takes at most `retry_budget` plus one
+        `request_timeout` (no retries when either setting is 0); `clock` measures that time
+        (seconds; the event loop's clock by default). DELETE shares the POST pacing, as Simkl
+        only documents limits for reads and writes.
         """
         self._session = session
         self._client_id = client_id
@@ -189,8 +200,11 @@ class SimklClient:
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._retry_budget = retry_budget
         self._retry_base_delay = retry_base_delay
+        self._clock = clock
         self._get_pacer = _Pacer(min_get_interval)
         self._write_pacer = _Pacer(min_post_interval)
+        # PIN codes asked for or polled; they link an account, so they are redacted too.
+        self._pin_codes: set[str] = set()
 
     @property
     def access_token(self) -> str | None:
@@ -215,10 +229,14 @@ class SimklClient:
     async def request_pin(self) -> PinCode:
         """Start the PIN flow: show `user_code` and `verification_url` to the user."""
         response = await self._request("GET", f"{self._api_url}/oauth/pin")
-        return _parse(PinCode.from_json, response.data, "GET /oauth/pin")
+        pin = _parse(PinCode.from_json, response.data, "GET /oauth/pin")
+        self._pin_codes.add(pin.user_code)
+        return pin
 
     async def poll_pin(self, user_code: str) -> PinResult:
         """Check a PIN code; call it every `PinCode.interval` seconds until not pending."""
+        # The code links the account until it is used: it never reaches a log line.
+        self._pin_codes.add(user_code)
         try:
             response = await self._request(
                 "GET", f"{self._api_url}/oauth/pin/{_segment(user_code)}"
@@ -243,7 +261,7 @@ class SimklClient:
     async def get_activities(self) -> Activities:
         """Fetch the last-change timestamps that gate every other sync read."""
         response = await self._request("GET", f"{self._api_url}/sync/activities")
-        return Activities.from_json(response.data)
+        return _parse(Activities.from_json, response.data, "GET /sync/activities")
 
     async def get_all_items(
         self,
@@ -278,7 +296,9 @@ class SimklClient:
         if next_watch_info:
             params["next_watch_info"] = "yes"
         response = await self._request("GET", f"{self._api_url}{path}", params=params)
-        return AllItems.from_json(response.data, media_type)
+        return _parse(
+            partial(AllItems.from_json, media_type=media_type), response.data, f"GET {path}"
+        )
 
     async def get_playback(
         self,
@@ -290,6 +310,9 @@ class SimklClient:
         path = "/sync/playback" + (f"/{kind}" if kind is not None else "")
         params = {"date_from": format_datetime(date_from)} if date_from is not None else None
         response = await self._request("GET", f"{self._api_url}{path}", params=params)
+        if response.data not in (None, {}) and not isinstance(response.data, list):
+            msg = f"Unexpected answer from Simkl (GET {path}): not a list of sessions"
+            raise SimklConnectionError(msg)
         return parse_list(PlaybackSession.from_json, response.data)
 
     async def delete_playback(self, playback_id: int) -> None:
@@ -318,7 +341,9 @@ class SimklClient:
             path += "/" + ",".join(str(rating) for rating in ratings)
         params = {"date_from": format_datetime(date_from)} if date_from is not None else None
         response = await self._request("GET", f"{self._api_url}{path}", params=params)
-        return AllItems.from_json(response.data, media_type)
+        return _parse(
+            partial(AllItems.from_json, media_type=media_type), response.data, f"GET {path}"
+        )
 
     # --- sync writes (never retried here) -----------------------------------------------------
 
@@ -437,17 +462,25 @@ class SimklClient:
             msg = "year and month must be given together"
             raise ValueError(msg)
         path = f"/calendar/{kind}.json" if year is None else f"/calendar/{year}/{month}/{kind}.json"
-        response = await self._request(
-            "GET",
-            f"{self._data_url}{path}",
-            headers={"If-Modified-Since": if_modified_since} if if_modified_since else None,
-            # The CDN serves public files; the user's token has no business there.
-            send_token=False,
-            not_modified_ok=True,
-        )
+        try:
+            response = await self._request(
+                "GET",
+                f"{self._data_url}{path}",
+                headers={"If-Modified-Since": if_modified_since} if if_modified_since else None,
+                # The CDN serves public files; the user's token has no business there.
+                send_token=False,
+                not_modified_ok=True,
+            )
+        except SimklAuthenticationError as err:
+            # No token was sent, so a 401 (a misconfigured CDN) says nothing about it.
+            raise SimklClientError(str(err), status=err.status, error_id=err.error_id) from None
         if response.status == 304:
             return CalendarNotModified()
-        return CalendarFile.from_json(response.data, response.last_modified)
+        return _parse(
+            partial(CalendarFile.from_json, last_modified=response.last_modified),
+            response.data,
+            f"GET {path}",
+        )
 
     # --- transport --------------------------------------------------------------------------
 
@@ -468,9 +501,12 @@ class SimklClient:
         not_modified_ok: bool = False,
     ) -> _Response:
         """Send one API call, retrying transient GET failures within the retry budget."""
-        slept = 0.0
+        clock = self._clock or asyncio.get_running_loop().time
+        # Seconds spent on this call so far: waiting for answers and between attempts.
+        spent = 0.0
         delay = self._retry_base_delay
         while True:
+            started = clock()
             try:
                 return await self._attempt(
                     method,
@@ -483,16 +519,21 @@ class SimklClient:
                     not_modified_ok=not_modified_ok,
                 )
             except SimklError as err:
+                spent += clock() - started
+                wait = delay
+                if isinstance(err, SimklRateLimitError) and err.retry_after_sent:
+                    wait = max(wait, err.retry_after)
                 if (
                     method != "GET"
                     or not _is_transient(err)
                     or delay <= 0
-                    or slept + delay > self._retry_budget
+                    or spent + wait > self._retry_budget
                 ):
+                    # Past the budget, a 429's wait is left to the caller (`retry_after`).
                     raise
-                _LOGGER.debug("Retrying in %.1f s: %s", delay, err)
-                await asyncio.sleep(delay)
-                slept += delay
+                _LOGGER.debug("Retrying in %.1f s: %s", wait, err)
+                await asyncio.sleep(wait)
+                spent += wait
                 delay *= 2
 
     async def _attempt(
@@ -507,7 +548,7 @@ class SimklClient:
         expect_json: bool,
         not_modified_ok: bool,
     ) -> _Response:
-        what = f"{method} {urlsplit(url).path}"
+        what = self._redact(f"{method} {urlsplit(url).path}")
         request_headers = {"simkl-api-key": self._client_id, "User-Agent": self._user_agent}
         if send_token and self._access_token:
             request_headers["Authorization"] = f"Bearer {self._access_token}"
@@ -573,8 +614,13 @@ class SimklClient:
         if status == 401:
             return SimklAuthenticationError(message, status=status, error_id=error_id)
         if status == 429:
+            wait = _retry_after(retry_after)
             return SimklRateLimitError(
-                message, status=status, error_id=error_id, retry_after=_retry_after(retry_after)
+                message,
+                status=status,
+                error_id=error_id,
+                retry_after=wait if wait is not None else RATE_LIMIT_RETRY_AFTER,
+                retry_after_sent=wait is not None,
             )
         if status == 400 and error_id is not None and error_id.upper() == "RATE_LIMIT":
             return SimklRateLimitError(
@@ -602,7 +648,7 @@ class SimklClient:
 
     def _redact(self, text: str) -> str:
         """Blank out credentials that a server message or library error could echo."""
-        for secret in (self._access_token, self._client_id):
+        for secret in (self._access_token, self._client_id, *self._pin_codes):
             if secret:
                 for form in _spellings(secret):
                     text = text.replace(form, "***")

@@ -533,6 +533,22 @@ class MediaActivities:
         value: datetime | None = getattr(self, status.value)
         return value
 
+    @property
+    def latest_known(self) -> datetime | None:
+        """The latest of the named timestamps: what `all` is when nothing else moved."""
+        stamps = [getattr(self, item.name) for item in fields(self) if item.name != "all"]
+        return max((stamp for stamp in stamps if stamp is not None), default=None)
+
+    def keeping(self, previous: MediaActivities) -> Self:
+        """Return these timestamps, with `previous` ones where this answer has none."""
+        return replace(
+            self,
+            **{
+                item.name: getattr(self, item.name) or getattr(previous, item.name)
+                for item in fields(self)
+            },
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Activities:
@@ -546,8 +562,20 @@ class Activities:
 
     @classmethod
     def from_json(cls, data: Any) -> Self:
-        """Read /sync/activities (or a stored `to_json()` copy)."""
-        raw = _as_dict(data)
+        """Read /sync/activities (or a stored `to_json()` copy).
+
+        Raises ValueError unless the answer is an object with a top-level `all` that is a
+        timestamp (or `null`: nothing ever happened): anything less says nothing about what
+        changed, and stored as "no timestamps" it would make the next poll download the
+        whole library again.
+        """
+        if not isinstance(data, dict) or "all" not in data:
+            msg = "activities without an `all` timestamp"
+            raise ValueError(msg)
+        raw: JsonDict = data
+        if raw["all"] is not None and parse_datetime(raw["all"]) is None:
+            msg = "activities with an `all` that is not a timestamp"
+            raise ValueError(msg)
         return cls(
             all=parse_datetime(raw.get("all")),
             settings_all=parse_datetime(_as_dict(raw.get("settings")).get("all")),
@@ -569,6 +597,21 @@ class Activities:
     def for_type(self, media_type: MediaType) -> MediaActivities:
         """Timestamps of one library section."""
         return _section(media_type, shows=self.tv_shows, anime=self.anime, movies=self.movies)
+
+    def keeping(self, previous: Activities) -> Self:
+        """Return these timestamps, with `previous` ones where this answer has none.
+
+        A timestamp missing from one answer has not moved back to "never"; forgetting it
+        would make the next answer look like a first sync of that section.
+        """
+        return replace(
+            self,
+            all=self.all or previous.all,
+            settings_all=self.settings_all or previous.settings_all,
+            tv_shows=self.tv_shows.keeping(previous.tv_shows),
+            anime=self.anime.keeping(previous.anime),
+            movies=self.movies.keeping(previous.movies),
+        )
 
 
 # --- library ---------------------------------------------------------------------------------
@@ -684,27 +727,38 @@ class AllItems:
     anime: list[LibraryItem] = field(default_factory=list)
     movies: list[LibraryItem] = field(default_factory=list)
 
+    unread: int = 0
+    """Entries of the answer that could not be read as items (a section that is not a list
+    counts as one): a list that must be complete, such as the ids of a removal diff, cannot
+    be trusted when this is not 0."""
+
     @classmethod
     def from_json(cls, data: Any, media_type: MediaType | None = None) -> Self:
         """Read a sections object; `null`, `{}` and a bare list of items are accepted.
 
         `media_type` is the section that was requested, used for items of a bare list.
+        Raises ValueError for anything else (a string, a number), which is no answer at all.
         """
         if isinstance(data, list):
-            parsed = parse_list(partial(LibraryItem.from_json, media_type=media_type), data)
-        else:
+            sections: list[tuple[MediaType | None, Any]] = [(media_type, data)]
+        elif isinstance(data, dict) or data is None:
             raw = _as_dict(data)
-            parsed = [
-                item
-                for kind in MediaType
-                for item in parse_list(
-                    partial(LibraryItem.from_json, media_type=kind), raw.get(kind)
-                )
-            ]
+            sections = [(kind, raw.get(kind)) for kind in MediaType]
+        else:
+            msg = "library items are neither a list nor an object"
+            raise ValueError(msg)
+        parsed: list[LibraryItem] = []
+        unread = 0
+        for kind, entries in sections:
+            items = parse_list(partial(LibraryItem.from_json, media_type=kind), entries)
+            parsed += items
+            unread += len(entries) - len(items) if isinstance(entries, list) else 0
+            unread += entries is not None and not isinstance(entries, list)
         return cls(
             shows=[item for item in parsed if item.media_type is MediaType.SHOWS],
             anime=[item for item in parsed if item.media_type is MediaType.ANIME],
             movies=[item for item in parsed if item.media_type is MediaType.MOVIES],
+            unread=unread,
         )
 
     def items(self, media_type: MediaType) -> list[LibraryItem]:
@@ -1335,8 +1389,12 @@ class CalendarFile:
             entries = [
                 CalendarEntry.from_v2_json(entry, metadata) for entry in _dicts(data["calendar"])
             ]
-        else:
+        elif isinstance(data, list):
             entries = [CalendarEntry.from_json(entry) for entry in _dicts(data)]
+        else:
+            # Taken as an empty file, it would replace the airings the calendar has.
+            msg = "calendar file is neither a list nor a v2 object"
+            raise ValueError(msg)
         return cls(entries=entries, last_modified=last_modified)
 
 
