@@ -439,10 +439,13 @@ class Library:
     activities: Activities | None = None
     items: dict[int, LibraryEntry] = field(default_factory=dict)
     playback: dict[int, PlaybackEntry] = field(default_factory=dict)
+    # Simkl ids whose entries the merges into this copy added, replaced or dropped: what a
+    # sync touched, so its changes are found without comparing the whole library.
+    changed: set[int] = field(default_factory=set)
 
     def copy(self) -> Library:
         """Return a copy whose dicts can change without touching this one."""
-        return replace(self, items=dict(self.items), playback=dict(self.playback))
+        return replace(self, items=dict(self.items), playback=dict(self.playback), changed=set())
 
     def entries(
         self, media_type: MediaType | None = None, status: ListStatus | None = None
@@ -465,6 +468,7 @@ class Library:
         for item in items:
             if (entry := LibraryEntry.from_api(item)) is not None:
                 self.items[entry.simkl_id] = entry
+                self.changed.add(entry.simkl_id)
                 stored += 1
         return stored
 
@@ -472,6 +476,7 @@ class Library:
         """Replace all entries of a type with a full list."""
         for simkl_id in [e.simkl_id for e in self.entries(media_type)]:
             del self.items[simkl_id]
+            self.changed.add(simkl_id)
         self.upsert(items)
 
     def keep_only(self, media_type: MediaType, simkl_ids: set[int]) -> list[int]:
@@ -479,6 +484,7 @@ class Library:
         dropped = [e.simkl_id for e in self.entries(media_type) if e.simkl_id not in simkl_ids]
         for simkl_id in dropped:
             del self.items[simkl_id]
+        self.changed.update(dropped)
         return dropped
 
     def apply_ratings(self, media_type: MediaType, rated: Iterable[LibraryItem]) -> None:
@@ -487,6 +493,7 @@ class Library:
         for entry in list(self.entries(media_type)):
             if entry.simkl_id not in ratings and entry.user_rating is not None:
                 self.items[entry.simkl_id] = replace(entry, user_rating=None, user_rated_at=None)
+                self.changed.add(entry.simkl_id)
 
     def merge_ratings(self, rated: Iterable[LibraryItem]) -> set[int]:
         """Take the ratings of ratings rows; returns their Simkl ids.
@@ -510,6 +517,7 @@ class Library:
                 if current is not None
                 else rated_entry
             )
+        self.changed.update(ratings)
         return set(ratings)
 
     def replace_playback(self, sessions: Iterable[PlaybackSession]) -> None:
