@@ -152,7 +152,9 @@ class SimklClient:
 
     async def get_user_stats(self, user_id: int) -> UserStats:
         """Fetch watch statistics; Simkl computes them live, so only call on demand."""
-        response = await self._transport.request("POST", f"{self._api_url}/users/{_segment(user_id)}/stats")
+        response = await self._transport.request(
+            "POST", f"{self._api_url}/users/{_segment(user_id)}/stats"
+        )
         return UserStats.from_dict(response.data)
 
     # --- sync reads -------------------------------------------------------------------------
@@ -380,7 +382,9 @@ class SimklClient:
         )
 
     async def _sync_write(self, path: str, request: SyncRequest) -> SyncResult:
-        response = await self._transport.request("POST", f"{self._api_url}{path}", body=request.to_dict())
+        response = await self._transport.request(
+            "POST", f"{self._api_url}{path}", body=request.to_dict()
+        )
         return SyncResult.from_dict(response.data)
 
 

@@ -111,7 +111,6 @@ def _spellings(secret: str) -> set[str]:
     return {secret, quote(secret, safe=""), in_query}
 
 
-
 class Transport:
     """Sends the requests of one application and (optionally) one user."""
 
