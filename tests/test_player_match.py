@@ -1,21 +1,22 @@
 """Identifying what a followed player plays: ids, library, searches, files; never a guess."""
 
-from collections.abc import Callable
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.media_player.const import MediaPlayerState
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.simkl.api import Ids, MediaType, SimklClient
-from custom_components.simkl.const import CONF_MEDIA_PLAYERS
+from custom_components.simkl.const import CONF_MEDIA_PLAYERS, DOMAIN
+from custom_components.simkl.helpers import create_client
 from custom_components.simkl.library import Account, Library, LibraryEntry
 from custom_components.simkl.player_match import Match, NoMatch, TitleResolver
 from custom_components.simkl.players import EVENT_SCROBBLE
 from custom_components.simkl.scrobble import PlayerReading
-from tests.conftest import sent_writes, setup_integration
+from tests.conftest import CLIENT_ID, sent_writes, setup_integration
 from tests.fake_simkl import CatalogItem, FakeSimkl, FakeUser, FaultKind
 from tests.media_players import STRANGER_THINGS_3, FakePlayer, Item, Playback, add_player
 
@@ -228,7 +229,7 @@ MATRIX_FILE = "/media/movies/The Matrix (1999).mkv"
 
 
 def _reading(**fields: Any) -> PlayerReading:
-    return PlayerReading(**{"media_type": "movie", "title": None, **fields})
+    return PlayerReading(**{"media_type": MediaType.MOVIES, "title": None, **fields})
 
 
 def _library() -> Library:
@@ -266,13 +267,13 @@ RESOLVER_CASES: list[tuple[str, PlayerReading, tuple[str, int] | None, Any]] = [
     ("id-of-nothing", _reading(ids={"imdb": "tt9999999"}), None, "not_found"),
     (
         "two-titles-of-that-name-in-the-library",
-        _reading(media_type="show", title="The Office", season=1, episode=1),
+        _reading(media_type=MediaType.SHOWS, title="The Office", season=1, episode=1),
         None,
         "ambiguous",
     ),
     (
         "the-year-tells-them-apart",
-        _reading(media_type="show", title="The Office", year=2001, season=1, episode=1),
+        _reading(media_type=MediaType.SHOWS, title="The Office", year=2001, season=1, episode=1),
         None,
         ("The Office", 2001),
     ),
@@ -289,20 +290,27 @@ RESOLVER_CASES: list[tuple[str, PlayerReading, tuple[str, int] | None, Any]] = [
 ]
 
 
+@pytest.fixture
+async def client(hass: HomeAssistant, fake_simkl: FakeSimkl) -> SimklClient:
+    """A client of the fake, built as the integration builds it."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    return create_client(hass, CLIENT_ID)
+
+
 @pytest.mark.parametrize(
     "case", [case[1:] for case in RESOLVER_CASES], ids=[case[0] for case in RESOLVER_CASES]
 )
 async def test_resolver(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
-    make_api_client: Callable[..., SimklClient],
+    client: SimklClient,
     case: tuple[PlayerReading, tuple[str, int] | None, Any],
 ) -> None:
     """Ids, then the library, then searches; what cannot be told apart is not guessed."""
     reading, fault, expected = case
     if fault is not None:
         fake_simkl.inject_fault(fault[0], FaultKind.STATUS, status=fault[1], count=None)
-    resolver = TitleResolver(hass, "entry", make_api_client(retry_budget=0.0), _library)
+    resolver = TitleResolver(hass, "entry", client, _library)
 
     found = await resolver.async_resolve(reading, playing_now=True)
 
@@ -317,7 +325,7 @@ async def test_resolver(
 async def test_resolver_remembers(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
-    make_api_client: Callable[..., SimklClient],
+    client: SimklClient,
     hass_storage: dict[str, Any],
 ) -> None:
     """Found titles are stored and name ids later; misses are not searched twice."""
@@ -325,7 +333,7 @@ async def test_resolver_remembers(
         "version": 1,
         "data": {"titles": {"broken": {"title": "No type"}}},
     }
-    resolver = TitleResolver(hass, "entry", make_api_client(), _library)
+    resolver = TitleResolver(hass, "entry", client, _library)
     await resolver.async_load()
     matrix = _reading(title="The Matrix", ids={"imdb": "tt0133093"})
     unknown = _reading(title="A Film Nobody Made")

@@ -31,19 +31,10 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .library import Library, LibraryEntry
-    from .scrobble import ItemType, PlayerReading
+    from .scrobble import PlayerReading
 
 type NoMatchReason = Literal["not_found", "ambiguous", "lookup_failed"]
 
-_ITEM_TYPES: Final[dict[str, ItemType]] = {
-    MediaType.SHOWS: "show",
-    "tv": "show",
-    "show": "show",
-    MediaType.ANIME: "anime",
-    "anime": "anime",
-    MediaType.MOVIES: "movie",
-    "movie": "movie",
-}
 # How many near misses an `unmatched` event lists.
 MAX_CANDIDATES: Final = 5
 
@@ -63,7 +54,7 @@ def normalize_title(title: str) -> str:
 class Title:
     """A Simkl title: what scrobbles name, and how the user reads it."""
 
-    media_type: ItemType
+    media_type: MediaType
     title: str
     year: int | None = None
     ids: dict[str, str | int] = field(default_factory=dict)
@@ -75,12 +66,19 @@ class Title:
 
     def to_json(self) -> dict[str, Any]:
         """Return the title as stored and as events list it."""
-        return {"type": self.media_type, "title": self.title, "year": self.year, "ids": self.ids}
+        return {
+            "type": self.media_type.item_key,
+            "title": self.title,
+            "year": self.year,
+            "ids": self.ids,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Title:
         """Read a stored title; raises KeyError or ValueError when it cannot be read."""
-        media_type = _ITEM_TYPES[data["type"]]
+        media_type = MediaType.parse(data["type"])
+        if media_type is None:
+            raise ValueError(data["type"])
         return cls(
             media_type=media_type,
             title=str(data["title"]),
@@ -92,19 +90,19 @@ class Title:
     def from_library(cls, entry: LibraryEntry) -> Title:
         """The title of an entry of the user's lists."""
         return cls(
-            media_type=_ITEM_TYPES[entry.media_type],
+            media_type=entry.media_type,
             title=entry.title,
             year=entry.year,
             ids={**entry.ids, "simkl": entry.simkl_id},
         )
 
 
-def _title_of_hit(hit: SearchResult) -> Title:
+def _title_of_hit(hit: SearchResult, searched: MediaType) -> Title:
     return Title(
-        media_type=_ITEM_TYPES.get(hit.media_type, "movie"),
+        media_type=hit.media_type or searched,
         title=hit.title,
         year=hit.year,
-        ids=hit.ids.to_json(),
+        ids=hit.ids.to_dict(),
     )
 
 
@@ -128,11 +126,11 @@ class Match:
         title = self.title
         return ScrobbleRequest(
             media_type=title.media_type,
-            ids=Ids.from_json(title.ids),
+            ids=Ids.from_dict(title.ids),
             title=title.title,
             year=title.year,
-            season=self.season if title.media_type != "movie" else None,
-            episode=self.episode if title.media_type != "movie" else None,
+            season=self.season if title.media_type is not MediaType.MOVIES else None,
+            episode=self.episode if title.media_type is not MediaType.MOVIES else None,
             progress=progress,
         )
 
@@ -152,11 +150,13 @@ def _same_id(ids: dict[str, str | int], other: dict[str, str | int]) -> bool:
     )
 
 
-def _fits(reading: PlayerReading, media_type: ItemType) -> bool:
+def _fits(reading: PlayerReading, media_type: MediaType) -> bool:
     """Episodes belong to shows and anime; movies (and films filed as anime) to movies."""
     if reading.is_episode:
-        return media_type != "movie"
-    return media_type == "movie" or (reading.media_type is None and media_type == "anime")
+        return media_type is not MediaType.MOVIES
+    return media_type is MediaType.MOVIES or (
+        reading.media_type is None and media_type is MediaType.ANIME
+    )
 
 
 class TitleResolver:
@@ -190,7 +190,7 @@ class TitleResolver:
 
     def name_of(self, ids: Ids) -> Title | None:
         """The title with these ids, from the library or the titles resolved so far."""
-        wanted = ids.to_json()
+        wanted = ids.to_dict()
         if not wanted:
             return None
         library = self._library()
@@ -224,7 +224,8 @@ class TitleResolver:
             return known
         try:
             hits = await self._client.search_id(
-                reading.ids, media_kind="show" if reading.is_episode else "movie"
+                reading.ids,
+                media_type=MediaType.SHOWS if reading.is_episode else MediaType.MOVIES,
             )
         except SimklNotFoundError:
             hits = []
@@ -232,12 +233,17 @@ class TitleResolver:
             LOGGER.debug("Looking up %s on Simkl failed: %s", reading.ids, err)
             # Simkl resolves the ids itself when the scrobble is sent.
             return Title(
-                media_type="show" if reading.is_episode else "movie",
+                media_type=MediaType.SHOWS if reading.is_episode else MediaType.MOVIES,
                 title=reading.title or "",
                 year=reading.year,
                 ids=reading.ids,
             )
-        found = [title for hit in hits if _fits(reading, (title := _title_of_hit(hit)).media_type)]
+        searched = MediaType.SHOWS if reading.is_episode else MediaType.MOVIES
+        found = [
+            title
+            for hit in hits
+            if _fits(reading, (title := _title_of_hit(hit, searched)).media_type)
+        ]
         if len(found) != 1:
             return None
         title = Title(
@@ -267,14 +273,16 @@ class TitleResolver:
             return missed
         if isinstance(in_library, NoMatch):
             return in_library
-        kinds: tuple[Literal["tv", "anime", "movie"], ...] = (
-            ("tv", "anime") if reading.is_episode else ("movie", "anime")
+        searched = (
+            (MediaType.SHOWS, MediaType.ANIME)
+            if reading.is_episode
+            else (MediaType.MOVIES, MediaType.ANIME)
         )
         hits: list[Title] = []
         try:
-            for search_kind in kinds:
-                found = await self._client.search_text(search_kind, reading.title, limit=20)
-                hits.extend(_title_of_hit(hit) for hit in found)
+            for media_type in searched:
+                found = await self._client.search_text(media_type, reading.title, limit=20)
+                hits.extend(_title_of_hit(hit, media_type) for hit in found)
         except SimklError as err:
             LOGGER.debug("Searching Simkl for %r failed: %s", reading.title, err)
             return NoMatch(reason="lookup_failed")
@@ -301,17 +309,17 @@ class TitleResolver:
         except SimklError as err:
             LOGGER.debug("Recognising %s on Simkl failed: %s", reading.file, err)
             return earlier or NoMatch(reason="lookup_failed")
-        media_type = _ITEM_TYPES.get(match.media_kind or "")
+        media_type = match.media_type
         if match.media is None or media_type is None:
             return earlier or NoMatch(reason="not_found")
         title = Title(
             media_type=media_type,
             title=match.media.title,
             year=match.media.year,
-            ids=match.media.ids.to_json(),
+            ids=match.media.ids.to_dict(),
         )
         episode = match.episode
-        if media_type == "movie":
+        if media_type is MediaType.MOVIES:
             return Match(title=title)
         return Match(
             title=title,

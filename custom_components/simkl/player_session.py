@@ -15,7 +15,7 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, State
 from homeassistant.util import dt as dt_util
 
-from .api import ScrobbleAction
+from .api import MediaType, ScrobbleAction
 from .library import datetime_from_json, datetime_to_json, episode_code
 from .player_match import Match, Title
 from .scrobble import PlayerReading, read_player
@@ -95,6 +95,7 @@ class Session:
         """Read a stored session; raises KeyError, TypeError or ValueError when unreadable."""
         raw = dict(data["reading"])
         raw["position_at"] = datetime_from_json(raw.get("position_at"))
+        raw["media_type"] = MediaType.parse(raw.get("media_type"))
         match = data.get("match")
         seen_at = datetime_from_json(data["seen_at"])
         if seen_at is None:

@@ -362,7 +362,7 @@ class PlayerFollower:
         else:
             assert reading is not None
             item = {
-                "type": reading.media_type,
+                "type": reading.media_type.item_key if reading.media_type else None,
                 "title": reading.title,
                 "year": reading.year,
                 "ids": reading.ids,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import re
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 from homeassistant.components.media_player.const import (
@@ -32,13 +32,11 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import Ids, ScrobbleAction, ScrobbleRequest, parse_float
+from .api import Ids, MediaType, ScrobbleAction, ScrobbleRequest, parse_float
 from .const import DOMAIN
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, State
-
-type ItemType = Literal["movie", "show", "anime"]
 
 ATTR_TYPE: Final = "type"
 ATTR_IDS: Final = "ids"
@@ -48,12 +46,14 @@ ATTR_SEASON: Final = "season"
 ATTR_EPISODE: Final = "episode"
 ATTR_PROGRESS: Final = "progress"
 
-ITEM_TYPES: Final[tuple[ItemType, ...]] = ("movie", "show", "anime")
+# The types the actions' `type` field names (movie, show, anime), in the order searches run.
+ACTION_MEDIA_TYPES: Final = (MediaType.MOVIES, MediaType.SHOWS, MediaType.ANIME)
+ITEM_TYPES: Final = tuple(media_type.item_key for media_type in ACTION_MEDIA_TYPES)
 
-_PLAYER_TYPES: Final[dict[str, ItemType]] = {
-    PlayerMediaType.MOVIE: "movie",
-    PlayerMediaType.TVSHOW: "show",
-    PlayerMediaType.EPISODE: "show",
+_PLAYER_TYPES: Final[dict[str, MediaType]] = {
+    PlayerMediaType.MOVIE: MediaType.MOVIES,
+    PlayerMediaType.TVSHOW: MediaType.SHOWS,
+    PlayerMediaType.EPISODE: MediaType.SHOWS,
 }
 # Content types that may be a movie or an episode: Apple TV and Cast report films as
 # `video`, DLNA renderers a bare `url`, some players nothing at all.
@@ -96,7 +96,7 @@ class PlayerReading:
     `other_content` names a content type that is neither a movie nor an episode.
     """
 
-    media_type: ItemType | None
+    media_type: MediaType | None
     title: str | None
     year: int | None = None
     season: int | None = None
@@ -113,7 +113,7 @@ class PlayerReading:
     @property
     def is_episode(self) -> bool:
         """Tell whether it names an episode (a show's title with an episode number)."""
-        return self.media_type == "show" or (
+        return self.media_type is MediaType.SHOWS or (
             self.media_type is None and self.episode is not None and self.title is not None
         )
 
@@ -169,7 +169,7 @@ def _id_value(kind: str, value: str) -> str | int:
     return value if kind == "imdb" else int(value)
 
 
-def ids_from_content_id(content_id: Any, media_type: ItemType | None) -> dict[str, str | int]:
+def ids_from_content_id(content_id: Any, media_type: MediaType | None) -> dict[str, str | int]:
     """Find the ids of a movie or show in a player's `media_content_id`.
 
     An episode's own ids (Kodi's `uniqueid` of an episode, a tag in an episode's file name)
@@ -177,7 +177,7 @@ def ids_from_content_id(content_id: Any, media_type: ItemType | None) -> dict[st
     tags in the folders above the file, are taken.
     """
     if isinstance(content_id, Mapping):
-        if media_type != "movie":
+        if media_type is not MediaType.MOVIES:
             return {}
         return {
             kind: _id_value(kind, str(value))
@@ -190,12 +190,16 @@ def ids_from_content_id(content_id: Any, media_type: ItemType | None) -> dict[st
         return {}
     ids: dict[str, str | int] = {}
     for match in _GUID.finditer(content_id):
-        if media_type == "movie" or match[3] is not None:
+        if media_type is MediaType.MOVIES or match[3] is not None:
             ids.setdefault(_GUID_KINDS[match[1].lower()], _id_value(match[1].lower(), match[2]))
-    searched = content_id if media_type == "movie" else content_id.rpartition("/")[0]
+    searched = content_id if media_type is MediaType.MOVIES else content_id.rpartition("/")[0]
     for match in _NAMED_ID.finditer(searched):
         ids.setdefault(match[1].lower(), _id_value(match[1].lower(), match[2]))
-    if media_type == "movie" and "imdb" not in ids and (imdb := _IMDB_ID.search(content_id)):
+    if (
+        media_type is MediaType.MOVIES
+        and "imdb" not in ids
+        and (imdb := _IMDB_ID.search(content_id))
+    ):
         ids["imdb"] = imdb[1]
     return ids
 
@@ -226,7 +230,7 @@ def read_player(state: State) -> PlayerReading | None:
     raw_content_id = attributes.get(ATTR_MEDIA_CONTENT_ID)
     file = _media_file(raw_content_id, title)
     episode = _whole(attributes.get(ATTR_MEDIA_EPISODE))
-    is_episode = media_type == "show" or (
+    is_episode = media_type is MediaType.SHOWS or (
         media_type is None and series_title is not None and episode is not None
     )
     # An episode's `media_title` is the episode's own title; Simkl needs the show's.
@@ -238,12 +242,12 @@ def read_player(state: State) -> PlayerReading | None:
         # Kodi and DLNA renderers show the file name of an item missing from a library.
         name, year = None, None
     return PlayerReading(
-        media_type=media_type if media_type is not None or not is_episode else "show",
+        media_type=media_type if media_type is not None or not is_episode else MediaType.SHOWS,
         title=name,
         year=year,
         season=_whole(attributes.get(ATTR_MEDIA_SEASON)),
         episode=episode,
-        ids=ids_from_content_id(raw_content_id, "show" if is_episode else media_type),
+        ids=ids_from_content_id(raw_content_id, MediaType.SHOWS if is_episode else media_type),
         file=file,
         content_id=str(raw_content_id) if isinstance(raw_content_id, str | int) else None,
         other_content=None
@@ -305,9 +309,9 @@ def check_progress(progress: float) -> None:
         )
 
 
-def check_season_given(media_type: ItemType, season: int | None, episodes: str) -> None:
+def check_season_given(media_type: MediaType, season: int | None, episodes: str) -> None:
     """Shows number episodes within seasons; only anime has flat episode numbers."""
-    if media_type == "show" and season is None:
+    if media_type is MediaType.SHOWS and season is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="season_required",
@@ -333,18 +337,20 @@ def build_scrobble_request(
     title: str | None = fields.get(ATTR_TITLE) or (reading.title if reading else None)
     season: int | None = fields.get(ATTR_SEASON, reading.season if reading else None)
     episode: int | None = fields.get(ATTR_EPISODE, reading.episode if reading else None)
-    media_type: ItemType | None = fields.get(ATTR_TYPE) or (reading.media_type if reading else None)
+    media_type = MediaType.parse(fields.get(ATTR_TYPE)) or (reading.media_type if reading else None)
     if reading is None and media_type is None:
         # Explicit fields: an episode number means a show, anything else a movie.
-        media_type = "show" if episode is not None else "movie"
+        media_type = MediaType.SHOWS if episode is not None else MediaType.MOVIES
     if entity_id is not None and (
-        media_type is None or (media_type == "show" and episode is None) or not (ids or title)
+        media_type is None
+        or (media_type is MediaType.SHOWS and episode is None)
+        or not (ids or title)
     ):
         # Not a movie or an episode (a track, a channel, a home video), or nothing to match.
         raise _not_identifiable(entity_id)
     if media_type is None or not (ids or title):
         raise no_item_error()
-    if media_type == "show" and episode is None:
+    if media_type is MediaType.SHOWS and episode is None:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="episode_required")
     if episode is not None:
         check_season_given(media_type, season, str(episode))
@@ -353,10 +359,10 @@ def build_scrobble_request(
         progress = reading.progress(dt_util.utcnow())
     return ScrobbleRequest(
         media_type=media_type,
-        ids=Ids.from_json(ids),
+        ids=Ids.from_dict(ids),
         title=title,
         year=fields.get(ATTR_YEAR, reading.year if reading else None),
-        season=season if media_type != "movie" else None,
-        episode=episode if media_type != "movie" else None,
+        season=season if media_type is not MediaType.MOVIES else None,
+        episode=episode if media_type is not MediaType.MOVIES else None,
         progress=progress,
     )
