@@ -331,7 +331,9 @@ async def test_resolver_remembers(
     """Found titles are stored and name ids later; misses are not searched twice."""
     hass_storage["simkl.entry.titles"] = {
         "version": 1,
-        "data": {"titles": {"broken": {"title": "No type"}}},
+        "data": {
+            "titles": {"untyped": {"title": "A"}, "podcast": {"type": "podcast", "title": "B"}}
+        },
     }
     resolver = TitleResolver(hass, "entry", client, _library)
     await resolver.async_load()
