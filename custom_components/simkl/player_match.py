@@ -9,7 +9,6 @@ episode. A title that matches nothing, or more than one title, is not guessed.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from homeassistant.helpers.storage import Store
@@ -26,6 +25,7 @@ from .api import (
 )
 from .const import DOMAIN, LOGGER, STORAGE_SAVE_DELAY, STORAGE_VERSION
 from .library import episode_code
+from .title_search import normalize_title
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -42,12 +42,6 @@ MAX_CANDIDATES: Final = 5
 def titles_store_key(entry_id: str) -> str:
     """Storage key of an account's resolved titles."""
     return f"{DOMAIN}.{entry_id}.titles"
-
-
-def normalize_title(title: str) -> str:
-    """A title for comparing, without case and punctuation: "dune part two"."""
-    text = title.casefold().replace("&", " and ")
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

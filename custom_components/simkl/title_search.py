@@ -25,7 +25,7 @@ SEARCH_LIMIT: Final = 10
 MAX_CANDIDATES_NAMED: Final = 5
 
 _TRAILING_YEAR: Final = re.compile(r"^(?P<title>.+?)\s*\(?(?P<year>(?:18|19|20)\d{2})\)?$")
-_NOT_WORD: Final = re.compile(r"[\W_]+")
+_PUNCTUATION: Final = re.compile(r"[^\w\s]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,16 +44,21 @@ class TitleHit:
         return f"{self.result.title} ({year}, {kind})" if year else f"{self.result.title} ({kind})"
 
 
-def _comparable(title: str) -> str:
-    return _NOT_WORD.sub(" ", title).strip().casefold()
+def normalize_title(title: str) -> str:
+    """A title for comparing, without case and punctuation: "dune part two".
+
+    The media players' title lookups store their results under it, so it must not change.
+    """
+    text = title.casefold().replace("&", " and ")
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
 def choose(name: str, hits: list[TitleHit], year: int | None) -> TitleHit:
     """Return the hit `name` means; raises ServiceValidationError when it is not clear."""
     if year is not None:
         hits = [hit for hit in hits if hit.result.year == year]
-    wanted = _comparable(name)
-    exact = [hit for hit in hits if _comparable(hit.result.title) == wanted]
+    wanted = normalize_title(name)
+    exact = [hit for hit in hits if normalize_title(hit.result.title) == wanted]
     chosen = exact or hits
     if len(chosen) == 1:
         return chosen[0]
