@@ -1,0 +1,1 @@
+"""The handlers of the fake's endpoints, one module per area."""
