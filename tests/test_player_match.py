@@ -14,8 +14,8 @@ from custom_components.simkl.const import CONF_MEDIA_PLAYERS, DOMAIN
 from custom_components.simkl.helpers import create_client
 from custom_components.simkl.library import Account, Library, LibraryEntry
 from custom_components.simkl.player_match import Match, NoMatch, TitleResolver
+from custom_components.simkl.player_reading import PlayerReading
 from custom_components.simkl.players import EVENT_SCROBBLE
-from custom_components.simkl.scrobble import PlayerReading
 from tests.conftest import CLIENT_ID, sent_writes, setup_integration
 from tests.fake_simkl import CatalogItem, FakeSimkl, FakeUser, FaultKind
 from tests.media_players import STRANGER_THINGS_3, FakePlayer, Item, Playback, add_player

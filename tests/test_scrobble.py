@@ -8,7 +8,7 @@ from homeassistant.core import State
 import pytest
 
 from custom_components.simkl.api import MediaType
-from custom_components.simkl.scrobble import (
+from custom_components.simkl.player_reading import (
     PlayerReading,
     ids_from_content_id,
     read_player,

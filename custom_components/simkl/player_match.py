@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .library import Library, LibraryEntry
-    from .scrobble import PlayerReading
+    from .player_reading import PlayerReading
 
 type NoMatchReason = Literal["not_found", "ambiguous", "lookup_failed"]
 

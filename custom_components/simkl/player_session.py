@@ -18,7 +18,7 @@ from homeassistant.util import dt as dt_util
 from .api import MediaType, ScrobbleAction
 from .library import datetime_from_json, datetime_to_json, episode_code
 from .player_match import Match, Title
-from .scrobble import PlayerReading, read_player
+from .player_reading import PlayerReading, read_player
 
 # A remembered item is forgotten this long after it would have ended.
 EXPIRY_MARGIN: Final = timedelta(hours=1)

@@ -35,8 +35,8 @@ from homeassistant.util import dt as dt_util
 from .api import ScrobbleAction, ScrobbleResult
 from .const import CONF_MEDIA_PLAYERS, DOMAIN, LOGGER, STORAGE_SAVE_DELAY, STORAGE_VERSION
 from .player_match import Match, NoMatch, TitleResolver
+from .player_reading import PlayerReading
 from .player_session import Outcome, Phase, Player, Session, name_of_reading, phase_of
-from .scrobble import PlayerReading
 from .write_queue import ScrobbleWrite
 
 if TYPE_CHECKING:

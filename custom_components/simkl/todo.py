@@ -26,7 +26,7 @@ from .const import DOMAIN
 from .entity import SimklEntity, selected_media_types
 from .library import LibraryEntry, UpNext
 from .sensor import LibraryView
-from .services import simkl_read_errors
+from .services.common import simkl_read_errors
 from .title_search import async_find_title
 from .write_queue import SyncEndpoint, SyncWrite
 

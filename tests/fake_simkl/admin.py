@@ -1,5 +1,6 @@
 """The test controls: users, tokens and PIN codes, faults and the request log, and library
-changes made the way the API makes them."""
+changes made the way the API makes them.
+"""
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any

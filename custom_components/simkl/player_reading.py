@@ -1,10 +1,8 @@
-"""Reads what a media player is playing, and builds the request of `simkl.scrobble`.
+"""Reads what a media player is playing: the item, its ids, and how far it is.
 
 A player reports its item in the `media_*` attributes, in the shapes of the core players
-(Plex, Jellyfin, Emby, Kodi, Apple TV, Cast, DLNA): readings feed both the action and the
-followed players. In the action, explicit fields win over the player, so an automation can
-add ids or fix the type. Players clear those attributes when they stop, so the action
-remembers the last item read from each player (in memory) for the stop event.
+(Plex, Jellyfin, Emby, Kodi, Apple TV, Cast, DLNA): readings feed both the `simkl.scrobble`
+action (`services/scrobble.py`) and the followed players (`players.py`).
 """
 
 from collections.abc import Mapping
@@ -27,28 +25,12 @@ from homeassistant.components.media_player.const import (
     MediaPlayerState,
     MediaType as PlayerMediaType,
 )
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
-from .api import Ids, MediaType, ScrobbleAction, ScrobbleRequest, parse_float
-from .const import DOMAIN
+from .api import MediaType, parse_float
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant, State
-
-ATTR_TYPE: Final = "type"
-ATTR_IDS: Final = "ids"
-ATTR_TITLE: Final = "title"
-ATTR_YEAR: Final = "year"
-ATTR_SEASON: Final = "season"
-ATTR_EPISODE: Final = "episode"
-ATTR_PROGRESS: Final = "progress"
-
-# The types the actions' `type` field names (movie, show, anime), in the order searches run.
-ACTION_MEDIA_TYPES: Final = (MediaType.MOVIES, MediaType.SHOWS, MediaType.ANIME)
-ITEM_TYPES: Final = tuple(media_type.item_key for media_type in ACTION_MEDIA_TYPES)
+    from homeassistant.core import State
 
 _PLAYER_TYPES: Final[dict[str, MediaType]] = {
     PlayerMediaType.MOVIE: MediaType.MOVIES,
@@ -146,9 +128,6 @@ class PlayerReading:
             until = now if known_until is None else min(now, known_until + POSITION_MARGIN)
             position += max((until - self.position_at).total_seconds(), 0.0)
         return round(min(max(position / self.duration * 100, 0.0), 100.0), 2)
-
-
-_PLAYER_READINGS: HassKey[dict[str, PlayerReading]] = HassKey(f"{DOMAIN}_player_readings")
 
 
 def _moment(value: Any) -> datetime | None:
@@ -257,112 +236,4 @@ def read_player(state: State) -> PlayerReading | None:
         duration=parse_float(attributes.get(ATTR_MEDIA_DURATION)),
         position_at=_moment(attributes.get(ATTR_MEDIA_POSITION_UPDATED_AT)),
         playing=state.state == MediaPlayerState.PLAYING,
-    )
-
-
-def _reading_of_entity(
-    hass: HomeAssistant, entity_id: str, action: ScrobbleAction
-) -> PlayerReading:
-    """Read the player, or what it played last when it already stopped."""
-    state = hass.states.get(entity_id)
-    if state is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entity_not_found",
-            translation_placeholders={"entity_id": entity_id},
-        )
-    unavailable = state.state == STATE_UNAVAILABLE
-    reading = None if unavailable else read_player(state)
-    remembered = hass.data.setdefault(_PLAYER_READINGS, {})
-    if action is ScrobbleAction.STOP:
-        # Players clear their item when playback ends; some (Jellyfin) become unavailable.
-        last = remembered.pop(entity_id, None)
-        reading = reading or last
-    elif reading is not None:
-        remembered[entity_id] = reading
-    if reading is not None:
-        return reading
-    if unavailable:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entity_unavailable",
-            translation_placeholders={"entity_id": entity_id},
-        )
-    raise _not_identifiable(entity_id)
-
-
-def _not_identifiable(entity_id: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="player_not_identifiable",
-        translation_placeholders={"entity_id": entity_id},
-    )
-
-
-def check_progress(progress: float) -> None:
-    """Reject a progress outside 0-100 %."""
-    if not 0 <= progress <= 100:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="progress_out_of_range",
-            translation_placeholders={"progress": f"{progress:g}"},
-        )
-
-
-def check_season_given(media_type: MediaType, season: int | None, episodes: str) -> None:
-    """Shows number episodes within seasons; only anime has flat episode numbers."""
-    if media_type is MediaType.SHOWS and season is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="season_required",
-            translation_placeholders={"episodes": episodes},
-        )
-
-
-def no_item_error() -> ServiceValidationError:
-    """The call named nothing to act on."""
-    return ServiceValidationError(translation_domain=DOMAIN, translation_key="no_item")
-
-
-def build_scrobble_request(
-    hass: HomeAssistant, fields: Mapping[str, Any], action: ScrobbleAction
-) -> ScrobbleRequest:
-    """Build the request of a `simkl.scrobble` call, or raise ServiceValidationError."""
-    entity_id: str | None = fields.get(ATTR_ENTITY_ID)
-    reading = _reading_of_entity(hass, entity_id, action) if entity_id is not None else None
-    explicit_progress: float | None = fields.get(ATTR_PROGRESS)
-    if explicit_progress is not None:
-        check_progress(explicit_progress)
-    ids = {**(reading.ids if reading else {}), **fields.get(ATTR_IDS, {})}
-    title: str | None = fields.get(ATTR_TITLE) or (reading.title if reading else None)
-    season: int | None = fields.get(ATTR_SEASON, reading.season if reading else None)
-    episode: int | None = fields.get(ATTR_EPISODE, reading.episode if reading else None)
-    media_type = MediaType.parse(fields.get(ATTR_TYPE)) or (reading.media_type if reading else None)
-    if reading is None and media_type is None:
-        # Explicit fields: an episode number means a show, anything else a movie.
-        media_type = MediaType.SHOWS if episode is not None else MediaType.MOVIES
-    if entity_id is not None and (
-        media_type is None
-        or (media_type is MediaType.SHOWS and episode is None)
-        or not (ids or title)
-    ):
-        # Not a movie or an episode (a track, a channel, a home video), or nothing to match.
-        raise _not_identifiable(entity_id)
-    if media_type is None or not (ids or title):
-        raise no_item_error()
-    if media_type is MediaType.SHOWS and episode is None:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="episode_required")
-    if episode is not None:
-        check_season_given(media_type, season, str(episode))
-    progress = explicit_progress
-    if progress is None and reading is not None:
-        progress = reading.progress(dt_util.utcnow())
-    return ScrobbleRequest(
-        media_type=media_type,
-        ids=Ids.from_dict(ids),
-        title=title,
-        year=fields.get(ATTR_YEAR, reading.year if reading else None),
-        season=season if media_type is not MediaType.MOVIES else None,
-        episode=episode if media_type is not MediaType.MOVIES else None,
-        progress=progress,
     )
