@@ -24,8 +24,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.simkl.api import ListStatus, MediaType
 from custom_components.simkl.calendar import calendar_event
+from custom_components.simkl.calendar_join import UpcomingItem
 from custom_components.simkl.const import CONF_CALENDAR_LISTS, CONF_CALENDAR_MOVIES
-from custom_components.simkl.upcoming import UpcomingItem
 from tests.conftest import (
     CALENDAR_ENTITY_ID,
     advance_time,

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .calendar_join import UpcomingItem
     from .coordinator import SimklDataUpdateCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator, UpcomingItem
+    from .upcoming import SimklUpcomingCoordinator
 
 # Read-only: the coordinators do all the fetching.
 PARALLEL_UPDATES = 0
