@@ -37,6 +37,7 @@ PIN_INTERVAL = 5
 PIN_EXPIRES_IN = 900
 OTHER_CLIENT_ID = "other-client-id"
 OTHER_ACCOUNT_ID = 777
+SIMKL_DEVELOPER_PAGE = "https://simkl.com/settings/developer/"
 
 # The PIN is polled on a frozen clock, where the client's retry backoff would never end.
 pytestmark = pytest.mark.usefixtures("no_client_retries")
@@ -265,6 +266,8 @@ async def test_invalid_client_id_then_fixed(hass: HomeAssistant, fake_simkl: Fak
     assert result["step_id"] == "user"
     assert result["errors"] == {"base": "invalid_client_id"}
     assert _suggested(result) == {CONF_CLIENT_ID: "not-registered"}
+    # The form links to where client ids come from (the strings themselves hold no URLs).
+    assert result["description_placeholders"] == {"developer_url": SIMKL_DEVELOPER_PAGE}
 
     result = await _submit(hass, result, f"  {CLIENT_ID} ")
     assert result["type"] is FlowResultType.SHOW_PROGRESS
@@ -409,6 +412,7 @@ async def test_reconfigure_new_client_id(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert _suggested(result) == {CONF_CLIENT_ID: CLIENT_ID}
+    assert result["description_placeholders"] == {"developer_url": SIMKL_DEVELOPER_PAGE}
 
     result = await _submit(hass, result, "not-registered")
     assert result["step_id"] == "reconfigure"

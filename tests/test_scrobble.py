@@ -7,8 +7,8 @@ from typing import Any
 from homeassistant.core import State
 import pytest
 
+from custom_components.simkl.api import MediaType
 from custom_components.simkl.scrobble import (
-    ItemType,
     PlayerReading,
     ids_from_content_id,
     read_player,
@@ -22,15 +22,19 @@ NOW = datetime(2026, 5, 13, 20, 0, tzinfo=UTC)
     [
         (
             {"imdb": "tt0111161", "tmdb": 278, "tvdb": ""},
-            "movie",
+            MediaType.MOVIES,
             {"imdb": "tt0111161", "tmdb": 278},
         ),
-        ({"tvdb": "7121491"}, "show", {}),
-        ("/media/movies/Inception (2010) {imdb-tt1375666}.mkv", "movie", {"imdb": "tt1375666"}),
-        ("/media/tv/Dark/S01E01 {imdb-tt5753856}.mkv", "show", {}),
-        ("48213", "movie", {}),
+        ({"tvdb": "7121491"}, MediaType.SHOWS, {}),
+        (
+            "/media/movies/Inception (2010) {imdb-tt1375666}.mkv",
+            MediaType.MOVIES,
+            {"imdb": "tt1375666"},
+        ),
+        ("/media/tv/Dark/S01E01 {imdb-tt5753856}.mkv", MediaType.SHOWS, {}),
+        ("48213", MediaType.MOVIES, {}),
         ("8c1f5d0a9a3e4c0f8a0b6c6a3f1e2d4b", None, {}),
-        (None, "movie", {}),
+        (None, MediaType.MOVIES, {}),
     ],
     ids=[
         "kodi-movie",
@@ -43,7 +47,7 @@ NOW = datetime(2026, 5, 13, 20, 0, tzinfo=UTC)
     ],
 )
 def test_ids_from_content_id(
-    content_id: str | None, media_type: ItemType | None, ids: dict[str, str | int]
+    content_id: str | None, media_type: MediaType | None, ids: dict[str, str | int]
 ) -> None:
     """Only a movie's own ids are taken; an episode's ids would not name its show."""
     assert ids_from_content_id(content_id, media_type) == ids
@@ -64,7 +68,7 @@ def test_ids_from_content_id(
                 "media_position_updated_at": "2026-05-13T19:59:00+00:00",
             },
             PlayerReading(
-                media_type="show",
+                media_type=MediaType.SHOWS,
                 title="Dark",
                 season=1,
                 episode=1,
@@ -104,7 +108,7 @@ def test_read_player_without_media() -> None:
 
 
 # Readings of a 100-minute movie.
-a_movie = partial(PlayerReading, media_type="movie", title="A", duration=6000)
+a_movie = partial(PlayerReading, media_type=MediaType.MOVIES, title="A", duration=6000)
 
 
 @pytest.mark.parametrize(

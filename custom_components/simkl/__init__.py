@@ -15,7 +15,7 @@ from .services import async_setup_services
 from .upcoming import SimklUpcomingCoordinator
 from .write_queue import SimklWriteQueue, writes_store_key
 
-PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.EVENT, Platform.SENSOR, Platform.TODO]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

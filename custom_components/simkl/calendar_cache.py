@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from homeassistant.util.hass_dict import HassKey
 
-from .api import CalendarEntry, CalendarKind, CalendarNotModified, SimklClient, SimklNotFoundError
+from .api import CalendarEntry, CalendarNotModified, MediaType, SimklClient, SimklNotFoundError
 from .const import DOMAIN, STORAGE_SAVE_DELAY
 from .library import datetime_from_json, datetime_to_json
 from .store import CacheStore
@@ -111,11 +111,17 @@ class Airing:
         )
 
 
+def _calendar_kind(name: str) -> MediaType | None:
+    """The media type of a calendar file name (tv, anime, movie_release)."""
+    kind = MediaType.parse(name)
+    return kind if kind is not None and kind.calendar_file == name else None
+
+
 @dataclass(frozen=True, slots=True)
 class FileKey:
     """A rolling calendar file (no month) or a monthly archive."""
 
-    kind: CalendarKind
+    kind: MediaType
     year: int | None = None
     month: int | None = None
 
@@ -123,17 +129,17 @@ class FileKey:
     def storage_key(self) -> str:
         """Return the file's path below /calendar/, which also names it in the store."""
         if self.year is None:
-            return str(self.kind)
-        return f"{self.year}/{self.month}/{self.kind}"
+            return self.kind.calendar_file
+        return f"{self.year}/{self.month}/{self.kind.calendar_file}"
 
     @classmethod
     def from_storage_key(cls, key: str) -> Self:
         """Parse a `storage_key`; raises ValueError on anything else."""
         match key.split("/"):
-            case [kind]:
-                return cls(CalendarKind(kind))
-            case [year, month, kind]:
-                return cls(CalendarKind(kind), int(year), int(month))
+            case [name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind)
+            case [year, month, name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind, int(year), int(month))
         msg = f"Not a calendar file: {key}"
         raise ValueError(msg)
 

@@ -10,14 +10,14 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Self
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Self, override
 
 from homeassistant.util import dt as dt_util
 
 from .api import (
     FANART_MOBILE,
     POSTER_MEDIUM,
-    CalendarKind,
     ImageKind,
     ListStatus,
     MediaType,
@@ -38,12 +38,6 @@ if TYPE_CHECKING:
 # Simkl's own fallbacks when a title has no runtime.
 DEFAULT_TV_RUNTIME = timedelta(minutes=45)
 DEFAULT_ANIME_RUNTIME = timedelta(minutes=25)
-
-_KIND_MEDIA_TYPE = {
-    CalendarKind.TV: MediaType.SHOWS,
-    CalendarKind.ANIME: MediaType.ANIME,
-    CalendarKind.MOVIE_RELEASE: MediaType.MOVIES,
-}
 
 
 def _absolute_url(path: str) -> str:
@@ -162,11 +156,11 @@ class CalendarSelection:
         """Tell whether the calendar shows this title's episodes or release."""
         return self.follows_list(entry.media_type, entry.status)
 
-    def kinds(self, library: Library) -> list[CalendarKind]:
+    def kinds(self, library: Library) -> list[MediaType]:
         """Return the calendar files worth fetching for the followed titles."""
         return [
-            kind
-            for kind, media_type in _KIND_MEDIA_TYPE.items()
+            media_type
+            for media_type in MediaType
             if any(
                 library.count(media_type, status)
                 for status in ListStatus
@@ -320,11 +314,45 @@ class JoinedFile:
                 best = item
         return best
 
+    @property
+    def titles_with_episodes(self) -> Iterable[int]:
+        """Return the Simkl ids of the titles with episodes in the file."""
+        return self._episodes.keys()
+
     def episodes(self, entry: LibraryEntry) -> tuple[Episode, ...]:
         """Return the episodes in the file of a followed show."""
         if entry.is_movie or not self._selection.follows(entry):
             return ()
         return self._episodes.get(entry.simkl_id, ())
+
+
+class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
+    """The followed shows' episodes in some joined files, by Simkl id, looked up when asked."""
+
+    def __init__(self, library: Library, files: Iterable[JoinedFile]) -> None:
+        """Read `files` for the titles of `library`."""
+        self._library = library
+        self._files = tuple(files)
+
+    def of(self, entry: LibraryEntry) -> tuple[Episode, ...]:
+        """Return a title's episodes (the same tuple while nothing changes)."""
+        found = [episodes for file in self._files if (episodes := file.episodes(entry))]
+        return found[0] if len(found) == 1 else tuple(chain.from_iterable(found))
+
+    @override
+    def __getitem__(self, simkl_id: int) -> tuple[Episode, ...]:
+        if (entry := self._library.items.get(simkl_id)) is None or not (found := self.of(entry)):
+            raise KeyError(simkl_id)
+        return found
+
+    @override
+    def __iter__(self) -> Iterator[int]:
+        titles = {simkl_id for file in self._files for simkl_id in file.titles_with_episodes}
+        return (simkl_id for simkl_id in titles if simkl_id in self)
+
+    @override
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 _FOREVER = datetime.max.replace(tzinfo=UTC)

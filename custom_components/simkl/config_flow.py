@@ -72,6 +72,9 @@ if TYPE_CHECKING:
 
 CLIENT_ID_SCHEMA = probatio.Schema({probatio.Required(CONF_CLIENT_ID): TextSelector()})
 
+# Where a client id comes from; shown in the client id forms (translations hold no URLs).
+DEVELOPER_URL = "https://simkl.com/settings/developer/"
+
 # RFC 8628's answer to "slow down", which Simkl's PIN endpoint may send.
 SLOW_DOWN_STEP = 5
 
@@ -190,6 +193,7 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(CLIENT_ID_SCHEMA, suggested),
             errors=errors,
+            description_placeholders={"developer_url": DEVELOPER_URL},
         )
 
     async def _async_request_pin(self, client: SimklClient) -> dict[str, str]:

@@ -11,6 +11,9 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_CLIENT_ID: Final = "client_id"
 
+# How the integration introduces itself to Simkl, with the manifest's version.
+APP_NAME: Final = "home-assistant-simkl"
+
 # The client retries a failed read only to bridge a blip of a few seconds: a poll that still
 # fails runs again at the coordinator's next update (after a 429, with a growing wait), and a
 # failed setup is retried by Home Assistant. Longer retries would stack under those waits and
@@ -47,3 +50,5 @@ STORAGE_VERSION: Final = 1
 STORAGE_SAVE_DELAY: Final = timedelta(seconds=5)
 
 SIMKL_WEB_URL: Final = "https://simkl.com"
+# Where an app's client id is registered.
+SIMKL_DEVELOPER_URL: Final = f"{SIMKL_WEB_URL}/settings/developer"

@@ -18,7 +18,6 @@ from .api import (
     PlaybackSession,
     UserSettings,
     is_unknown_date,
-    parse_datetime,
 )
 from .const import SIMKL_WEB_URL
 from .library_index import LibraryIndex
@@ -26,8 +25,6 @@ from .library_index import LibraryIndex
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
-# Simkl's web paths per media type.
-_WEB_SEGMENT = {MediaType.SHOWS: "tv", MediaType.ANIME: "anime", MediaType.MOVIES: "movies"}
 _NEVER = datetime.min.replace(tzinfo=UTC)
 _EPISODE_CODE = re.compile(r"^(?:S(?P<season>\d+))?E(?P<episode>\d+)$", re.IGNORECASE)
 
@@ -57,7 +54,7 @@ def episode_code(season: int | None, episode: int) -> str:
 
 def web_url(media_type: MediaType, simkl_id: int, slug: str | None = None) -> str:
     """Return the item's page on Simkl (linking back is part of Simkl's API terms)."""
-    url = f"{SIMKL_WEB_URL}/{_WEB_SEGMENT[media_type]}/{simkl_id}"
+    url = f"{SIMKL_WEB_URL}/{media_type.web_path}/{simkl_id}"
     return f"{url}/{slug}" if slug else url
 
 
@@ -130,8 +127,7 @@ class LibraryEntry:
         media = item.media
         if media.ids.simkl is None:
             return None
-        next_info = item.next_to_watch_info or {}
-        next_title = next_info.get("title")
+        next_info = item.next_to_watch_info
         return cls(
             simkl_id=media.ids.simkl,
             media_type=item.media_type,
@@ -141,7 +137,7 @@ class LibraryEntry:
             poster=media.poster,
             fanart=media.fanart,
             runtime=media.runtime,
-            ids=media.ids.to_json(),
+            ids=media.ids.to_dict(),
             added_at=item.added_to_watchlist_at,
             last_watched_at=item.last_watched_at,
             user_rating=item.user_rating,
@@ -152,8 +148,8 @@ class LibraryEntry:
             total_episodes=item.total_episodes_count or 0,
             not_aired_episodes=item.not_aired_episodes_count or 0,
             anime_type=item.anime_type,
-            next_episode_title=next_title if isinstance(next_title, str) and next_title else None,
-            next_episode_aired_at=parse_datetime(next_info.get("date")),
+            next_episode_title=next_info.title if next_info else None,
+            next_episode_aired_at=next_info.date if next_info else None,
         )
 
     @property
@@ -362,7 +358,9 @@ class Library:
     items: dict[int, LibraryEntry] = field(default_factory=dict, init=False)
     _index: LibraryIndex = field(default_factory=LibraryIndex, init=False)
     _origin: weakref.ref[Library] | None = field(default=None, init=False)
-    _changed: set[int] = field(default_factory=set, init=False)
+    # Simkl ids whose entries the merges into this copy added, replaced or dropped: what a
+    # sync touched, so its changes are found without comparing the whole library.
+    changed: set[int] = field(default_factory=set, init=False)
 
     def copy(self) -> Library:
         """Return a copy whose entries can change without touching this one."""
@@ -382,7 +380,7 @@ class Library:
         if other is self:
             return frozenset()
         if self._origin is not None and self._origin() is other:
-            return frozenset(self._changed)
+            return frozenset(self.changed)
         return None
 
     def _put(self, entry: LibraryEntry) -> None:
@@ -390,11 +388,11 @@ class Library:
             self._index.remove(old)
         self.items[entry.simkl_id] = entry
         self._index.add(entry)
-        self._changed.add(entry.simkl_id)
+        self.changed.add(entry.simkl_id)
 
     def _drop(self, simkl_id: int) -> None:
         self._index.remove(self.items.pop(simkl_id))
-        self._changed.add(simkl_id)
+        self.changed.add(simkl_id)
 
     def add(self, entries: Iterable[LibraryEntry]) -> None:
         """Add or replace entries."""

@@ -243,7 +243,7 @@ def playback_from_json(data: dict[str, Any]) -> PlaybackEntry:
 def _stored(library: Library, rows: list[str]) -> dict[str, Any]:
     return {
         "account": library.account.to_json(),
-        "activities": library.activities.to_json() if library.activities else None,
+        "activities": library.activities.to_dict() if library.activities else None,
         "playback": [playback_to_json(entry) for entry in library.playback.values()],
         "items": "\n".join(rows),
     }
@@ -255,7 +255,7 @@ def _header(data: dict[str, Any]) -> Library:
     playback = (playback_from_json(item) for item in data["playback"])
     return Library(
         account=Account.from_json(data["account"]),
-        activities=Activities.from_json(activities) if activities else None,
+        activities=Activities.from_dict(activities) if activities else None,
         playback={entry.playback_id: entry for entry in playback},
     )
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 import re
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.media_player.const import (
     ATTR_MEDIA_CONTENT_ID,
@@ -29,13 +29,11 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import Ids, ScrobbleAction, ScrobbleRequest, parse_float
+from .api import Ids, MediaType, ScrobbleAction, ScrobbleRequest, parse_float
 from .const import DOMAIN
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, State
-
-type ItemType = Literal["movie", "show", "anime"]
 
 ATTR_TYPE: Final = "type"
 ATTR_IDS: Final = "ids"
@@ -45,12 +43,14 @@ ATTR_SEASON: Final = "season"
 ATTR_EPISODE: Final = "episode"
 ATTR_PROGRESS: Final = "progress"
 
-ITEM_TYPES: Final[tuple[ItemType, ...]] = ("movie", "show", "anime")
+# The types the actions' `type` field names (movie, show, anime), in the order searches run.
+ACTION_MEDIA_TYPES: Final = (MediaType.MOVIES, MediaType.SHOWS, MediaType.ANIME)
+ITEM_TYPES: Final = tuple(media_type.item_key for media_type in ACTION_MEDIA_TYPES)
 
-_PLAYER_TYPES: Final[dict[str, ItemType]] = {
-    PlayerMediaType.MOVIE: "movie",
-    PlayerMediaType.TVSHOW: "show",
-    PlayerMediaType.EPISODE: "show",
+_PLAYER_TYPES: Final[dict[str, MediaType]] = {
+    PlayerMediaType.MOVIE: MediaType.MOVIES,
+    PlayerMediaType.TVSHOW: MediaType.SHOWS,
+    PlayerMediaType.EPISODE: MediaType.SHOWS,
 }
 
 # What players put in `media_content_id` differs: Kodi its item's `uniqueid` map (imdb, tmdb),
@@ -64,7 +64,7 @@ _KODI_ID_KINDS: Final = ("imdb", "tmdb")
 class PlayerReading:
     """What a media player reported playing, and how far it was."""
 
-    media_type: ItemType | None
+    media_type: MediaType | None
     title: str | None
     season: int | None = None
     episode: int | None = None
@@ -101,12 +101,12 @@ def _whole(value: Any) -> int | None:
     return int(number) if number is not None and number.is_integer() else None
 
 
-def ids_from_content_id(content_id: Any, media_type: ItemType | None) -> dict[str, str | int]:
+def ids_from_content_id(content_id: Any, media_type: MediaType | None) -> dict[str, str | int]:
     """Find a movie's ids in a player's `media_content_id`.
 
     Only movies: next to an episode, an id may be the episode's own rather than the show's.
     """
-    if media_type != "movie":
+    if media_type is not MediaType.MOVIES:
         return {}
     if isinstance(content_id, Mapping):
         return {
@@ -127,7 +127,7 @@ def read_player(state: State) -> PlayerReading | None:
     title = attributes.get(ATTR_MEDIA_TITLE) or None
     if series_title is None and title is None:
         return None
-    is_episode = media_type == "show" or (media_type is None and series_title is not None)
+    is_episode = media_type is MediaType.SHOWS or (media_type is None and series_title is not None)
     return PlayerReading(
         media_type=media_type,
         # An episode's `media_title` is the episode's own title; Simkl needs the show's.
@@ -191,9 +191,9 @@ def check_progress(progress: float) -> None:
         )
 
 
-def check_season_given(media_type: ItemType, season: int | None, episodes: str) -> None:
+def check_season_given(media_type: MediaType, season: int | None, episodes: str) -> None:
     """Shows number episodes within seasons; only anime has flat episode numbers."""
-    if media_type == "show" and season is None:
+    if media_type is MediaType.SHOWS and season is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="season_required",
@@ -219,18 +219,20 @@ def build_scrobble_request(
     title: str | None = fields.get(ATTR_TITLE) or (reading.title if reading else None)
     season: int | None = fields.get(ATTR_SEASON, reading.season if reading else None)
     episode: int | None = fields.get(ATTR_EPISODE, reading.episode if reading else None)
-    media_type: ItemType | None = fields.get(ATTR_TYPE) or (reading.media_type if reading else None)
+    media_type = MediaType.parse(fields.get(ATTR_TYPE)) or (reading.media_type if reading else None)
     if reading is None and media_type is None:
         # Explicit fields: an episode number means a show, anything else a movie.
-        media_type = "show" if episode is not None else "movie"
+        media_type = MediaType.SHOWS if episode is not None else MediaType.MOVIES
     if entity_id is not None and (
-        media_type is None or (media_type == "show" and episode is None) or not (ids or title)
+        media_type is None
+        or (media_type is MediaType.SHOWS and episode is None)
+        or not (ids or title)
     ):
         # Not a movie or an episode (a track, a channel, a home video), or nothing to match.
         raise _not_identifiable(entity_id)
     if media_type is None or not (ids or title):
         raise no_item_error()
-    if media_type == "show" and episode is None:
+    if media_type is MediaType.SHOWS and episode is None:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="episode_required")
     if episode is not None:
         check_season_given(media_type, season, str(episode))
@@ -239,10 +241,10 @@ def build_scrobble_request(
         progress = reading.progress(dt_util.utcnow())
     return ScrobbleRequest(
         media_type=media_type,
-        ids=Ids.from_json(ids),
+        ids=Ids.from_dict(ids),
         title=title,
         year=fields.get(ATTR_YEAR),
-        season=season if media_type != "movie" else None,
-        episode=episode if media_type != "movie" else None,
+        season=season if media_type is not MediaType.MOVIES else None,
+        episode=episode if media_type is not MediaType.MOVIES else None,
         progress=progress,
     )

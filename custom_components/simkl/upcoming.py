@@ -8,12 +8,12 @@ account keeps its own join (`calendar_join.py`):
 - the rolling files (`tv`, `anime`, `movie_release`; yesterday to +33 days) are checked at most
   every 6 hours, with `If-Modified-Since`, so an unchanged file costs a body-less 304;
 - windows outside them (the past, or further ahead) read the monthly archives, fetched only
-  when asked for; past months never change, so they are fetched once.
+  when asked for and only from a year back to three months ahead; past months never
+  change, so they are fetched once.
 """
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from itertools import chain
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, override
 
@@ -22,7 +22,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import CalendarKind, SimklClient, SimklError, format_datetime
+from .api import MediaType, SimklClient, SimklError, format_datetime
 from .calendar_cache import (
     ARCHIVE_MARGIN,
     CachedFile,
@@ -31,6 +31,7 @@ from .calendar_cache import (
     legacy_calendar_store_key,
 )
 from .calendar_join import (
+    AiredEpisodes,
     CalendarSelection,
     JoinedFile,
     UpcomingItem,
@@ -45,15 +46,15 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .data import SimklConfigEntry
-    from .library import LibraryEntry, UpNext
+    from .library import Episode, LibraryEntry, UpNext
 
 # Files are checked only once older than their maximum age (6 hours); the updates in between
 # keep "what is next" current as episodes air.
 UPDATE_INTERVAL = timedelta(minutes=30)
-
-FINALE_SEASON_MIDDLE = 1
-FINALE_SEASON = 2
-FINALE_SERIES = 3
+# How far from today the monthly archives are read: a window of years would otherwise cost a
+# file per month and kind, fetched one after another. Simkl files little further ahead.
+ARCHIVE_REACH_BACK = timedelta(days=365)
+ARCHIVE_REACH_AHEAD = timedelta(days=92)
 
 
 def _months(start: datetime, end: datetime) -> Iterator[tuple[int, int]]:
@@ -80,7 +81,7 @@ def _uncovered(
     return parts
 
 
-type RollingFiles = Mapping[CalendarKind, CachedFile]
+type RollingFiles = Mapping[MediaType, CachedFile]
 
 _NO_FILES: RollingFiles = MappingProxyType({})
 
@@ -159,7 +160,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
 
     async def _async_update_data(self) -> RollingFiles:
         now = dt_util.utcnow()
-        rolling: dict[CalendarKind, CachedFile] = {}
+        rolling: dict[MediaType, CachedFile] = {}
         failure: SimklError | None = None
         # A file that fails with no copy to fall back on fails the update.
         with translate_errors("calendar_update_failed"):
@@ -189,7 +190,12 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
     def _archive_keys(
         self, rolling: RollingFiles, start: datetime, end: datetime
     ) -> Iterator[FileKey]:
-        """Yield the archives holding what the rolling files leave out of [start, end)."""
+        """Yield the archives holding what the rolling files leave out of [start, end),
+        within the reach of the archives."""
+        now = dt_util.utcnow()
+        start, end = max(start, now - ARCHIVE_REACH_BACK), min(end, now + ARCHIVE_REACH_AHEAD)
+        if start >= end:
+            return
         for kind in self.selection.kinds(self.library_coordinator.library):
             file = rolling.get(kind)
             for part_start, part_end in _uncovered(start, end, file.coverage if file else None):
@@ -247,18 +253,21 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         now = dt_util.utcnow()
         return self.items_between(now, now + self.upcoming_days)
 
-    def up_next_at(self, now: datetime) -> Callable[[LibraryEntry], UpNext | None]:
-        """Return what tells a title's next episode to watch at `now`.
+    def episodes_by_title(self) -> Mapping[int, tuple[Episode, ...]]:
+        """Return the followed shows' episodes in the rolling files, by Simkl id.
 
         Simkl's activity timestamps do not move when an episode airs, so the library's
-        progress of a title can predate the episodes the rolling files show as aired since.
+        progress of a title can predate the episodes these show as aired since. The mapping
+        looks titles up as they are asked for.
         """
-        joined = self._rolling_joined()
+        return AiredEpisodes(self.library_coordinator.library, self._rolling_joined())
+
+    def up_next_at(self, now: datetime) -> Callable[[LibraryEntry], UpNext | None]:
+        """Return what tells a title's next episode to watch at `now`, calendar included."""
+        aired = AiredEpisodes(self.library_coordinator.library, self._rolling_joined())
 
         def up_next(entry: LibraryEntry) -> UpNext | None:
-            found = [episodes for file in joined if (episodes := file.episodes(entry))]
-            aired = found[0] if len(found) == 1 else tuple(chain.from_iterable(found))
-            return self._up_next.get(entry, aired, now)
+            return self._up_next.get(entry, aired.of(entry), now)
 
         return up_next
 

@@ -107,6 +107,7 @@ class FaultKind(StrEnum):
     """How an injected fault answers."""
 
     STATUS = "status"
+    BODY = "body"
     DELAY = "delay"
     MALFORMED = "malformed"
     EMPTY = "empty"
@@ -143,7 +144,11 @@ class Headers(dict[str, str]):
 
 @dataclass(eq=False)
 class Fault:
-    """An injected fault; ``remaining`` None means until `FakeSimkl.clear_faults`."""
+    """An injected fault; ``remaining`` None means until `FakeSimkl.clear_faults`.
+
+    STATUS answers ``status`` with Simkl's error body (or ``body``), BODY answers 200 with
+    ``body`` as JSON (``None`` is ``null``); ``headers`` go with either.
+    """
 
     prefix: str
     kind: FaultKind
@@ -153,6 +158,7 @@ class Fault:
     body: Any
     delay: float
     method: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class ApiError(Exception):
@@ -364,6 +370,7 @@ class FakeSimkl:
         body: Any = None,
         delay: float = 0.0,
         method: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Make the next ``count`` requests whose path starts with ``path`` fail.
 
@@ -373,7 +380,9 @@ class FakeSimkl:
         drops, so a RESET meant to reach such a caller needs ``count=2``.
         """
         method = method.upper() if method else None
-        self._faults.append(Fault(path, kind, count, status, error, body, delay, method))
+        self._faults.append(
+            Fault(path, kind, count, status, error, body, delay, method, dict(headers or {}))
+        )
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
@@ -604,7 +613,11 @@ class FakeSimkl:
         match fault.kind:
             case FaultKind.STATUS:
                 error = fault.error or _DEFAULT_ERRORS.get(fault.status, "error")
-                return ApiError(fault.status, error, body=fault.body).response()
+                response = ApiError(fault.status, error, body=fault.body).response()
+                response.headers.update(fault.headers)
+                return response
+            case FaultKind.BODY:
+                return web.json_response(fault.body, headers=fault.headers)
             case FaultKind.DELAY:
                 # Waiting on the stop event rather than sleeping lets `stop` end the wait,
                 # which matters when a test has frozen the clock the event loop runs on.
