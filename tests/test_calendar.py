@@ -120,6 +120,20 @@ async def test_next_week(hass: HomeAssistant, fake_simkl: FakeSimkl) -> None:
 
 
 @pytest.mark.usefixtures("init_integration")
+async def test_events_asked_again_follow_the_time_zone(hass: HomeAssistant) -> None:
+    """The same window gives the same events; after a change of time zone, in its hours."""
+    first = await calendar_events(hass, duration={"days": 7})
+    assert await calendar_events(hass, duration={"days": 7}) == first
+
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    moved = await calendar_events(hass, duration={"days": 7})
+
+    assert [event["summary"] for event in moved] == [event["summary"] for event in first]
+    assert moved[0]["start"] == "2026-11-20T03:00:00+01:00"
+    assert first[0]["start"] == "2026-11-19T18:00:00-08:00"
+
+
+@pytest.mark.usefixtures("init_integration")
 async def test_today_through_the_rest_api(
     hass: HomeAssistant,
     rest_client: RestClient,
