@@ -203,11 +203,20 @@ def simkl_read_errors(hass: HomeAssistant, entry: SimklConfigEntry) -> Iterator[
 
 
 def _describe_item(
-    item: SyncItem | ScrobbleRequest, season: int | None = None, episodes: list[int] | None = None
+    entry: SimklConfigEntry,
+    item: SyncItem | ScrobbleRequest,
+    season: int | None = None,
+    episodes: list[int] | None = None,
 ) -> str:
-    """Name an item for the user, e.g. `Dark (2017) S01E02`, or by its ids without a title."""
+    """Name an item for the user, e.g. `Dark (2017) S01E02`.
+
+    An item named by ids alone takes its title from the library or the titles resolved for
+    the account's players; only an item found in neither is named by its ids.
+    """
     if item.title:
         name = f"{item.title} ({item.year})" if item.year else item.title
+    elif (known := entry.runtime_data.titles.name_of(item.ids)) is not None:
+        name = known.name
     else:
         name = " ".join(f"{kind} {value}" for kind, value in item.ids.to_dict().items())
     if episodes:
@@ -256,17 +265,20 @@ def _status(outcome: WriteOutcome) -> str:
 
 
 async def _async_scrobble(call: ServiceCall) -> ServiceResponse:
-    writes = async_get_entry(call).runtime_data.writes
+    entry = async_get_entry(call)
     action: ScrobbleAction = call.data[ATTR_ACTION]
     request = build_scrobble_request(call.hass, call.data, action)
     write = ScrobbleWrite(
         action=action,
         request=request,
         label=_describe_item(
-            request, request.season, [request.episode] if request.episode is not None else None
+            entry,
+            request,
+            request.season,
+            [request.episode] if request.episode is not None else None,
         ),
     )
-    outcome = await writes.async_submit(write)
+    outcome = await entry.runtime_data.writes.async_submit(write)
     return _scrobble_response(write, outcome)
 
 
@@ -336,7 +348,8 @@ async def _async_mark(call: ServiceCall, endpoint: SyncEndpoint) -> ServiceRespo
         )
     else:
         item = _item_from_call(call, episodes=numbers, watched_at=None if numbers else watched_at)
-    return await _async_submit(call, endpoint, item, _describe_item(item, season, episodes))
+    label = _describe_item(async_get_entry(call), item, season, episodes)
+    return await _async_submit(call, endpoint, item, label)
 
 
 async def _async_rate(call: ServiceCall) -> ServiceResponse:
@@ -348,12 +361,14 @@ async def _async_rate(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"rating": str(rating)},
         )
     item = _item_from_call(call, rating=rating, rated_at=dt_util.utcnow())
-    return await _async_submit(call, SyncEndpoint.ADD_RATINGS, item, _describe_item(item))
+    label = _describe_item(async_get_entry(call), item)
+    return await _async_submit(call, SyncEndpoint.ADD_RATINGS, item, label)
 
 
 async def _async_unrate(call: ServiceCall) -> ServiceResponse:
     item = _item_from_call(call)
-    return await _async_submit(call, SyncEndpoint.REMOVE_RATINGS, item, _describe_item(item))
+    label = _describe_item(async_get_entry(call), item)
+    return await _async_submit(call, SyncEndpoint.REMOVE_RATINGS, item, label)
 
 
 async def _async_set_status(call: ServiceCall) -> ServiceResponse:
@@ -366,7 +381,8 @@ async def _async_set_status(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"status": status.value},
         )
     item = _item_from_call(call, to=status)
-    return await _async_submit(call, SyncEndpoint.ADD_TO_LIST, item, _describe_item(item))
+    label = _describe_item(async_get_entry(call), item)
+    return await _async_submit(call, SyncEndpoint.ADD_TO_LIST, item, label)
 
 
 # --- read actions -------------------------------------------------------------------------------
