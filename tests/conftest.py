@@ -22,7 +22,7 @@ from tests.fake_simkl import FakeSimkl, FakeUser
 
 CLIENT_ID = "test-client-id"
 ACCOUNT_ID = 424242
-CALENDAR_ENTITY_ID = "calendar.alice_upcoming"
+CALENDAR_ENTITY_ID = "calendar.alice_releases"
 
 
 @pytest.fixture(autouse=True)
