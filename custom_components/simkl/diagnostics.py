@@ -45,7 +45,7 @@ async def async_get_config_entry_diagnostics(
                 for media_type in MediaType
             },
             "paused_sessions": len(library.playback),
-            "activities": activities.to_json() if activities is not None else None,
+            "activities": activities.to_dict() if activities is not None else None,
         },
         "last_update_success": coordinator.last_update_success,
         "lists_and_activity": _lists_and_activity(hass, entry),

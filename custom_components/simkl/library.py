@@ -17,15 +17,12 @@ from .api import (
     PlaybackSession,
     UserSettings,
     is_unknown_date,
-    parse_datetime,
 )
 from .const import SIMKL_WEB_URL
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
-# Simkl's web paths per media type.
-_WEB_SEGMENT = {MediaType.SHOWS: "tv", MediaType.ANIME: "anime", MediaType.MOVIES: "movies"}
 _NEVER = datetime.min.replace(tzinfo=UTC)
 _EPISODE_CODE = re.compile(r"^(?:S(?P<season>\d+))?E(?P<episode>\d+)$", re.IGNORECASE)
 
@@ -55,7 +52,7 @@ def episode_code(season: int | None, episode: int) -> str:
 
 def web_url(media_type: MediaType, simkl_id: int, slug: str | None = None) -> str:
     """Return the item's page on Simkl (linking back is part of Simkl's API terms)."""
-    url = f"{SIMKL_WEB_URL}/{_WEB_SEGMENT[media_type]}/{simkl_id}"
+    url = f"{SIMKL_WEB_URL}/{media_type.web_path}/{simkl_id}"
     return f"{url}/{slug}" if slug else url
 
 
@@ -128,8 +125,7 @@ class LibraryEntry:
         media = item.media
         if media.ids.simkl is None:
             return None
-        next_info = item.next_to_watch_info or {}
-        next_title = next_info.get("title")
+        next_info = item.next_to_watch_info
         return cls(
             simkl_id=media.ids.simkl,
             media_type=item.media_type,
@@ -139,7 +135,7 @@ class LibraryEntry:
             poster=media.poster,
             fanart=media.fanart,
             runtime=media.runtime,
-            ids=media.ids.to_json(),
+            ids=media.ids.to_dict(),
             added_at=item.added_to_watchlist_at,
             last_watched_at=item.last_watched_at,
             user_rating=item.user_rating,
@@ -150,8 +146,8 @@ class LibraryEntry:
             total_episodes=item.total_episodes_count or 0,
             not_aired_episodes=item.not_aired_episodes_count or 0,
             anime_type=item.anime_type,
-            next_episode_title=next_title if isinstance(next_title, str) and next_title else None,
-            next_episode_aired_at=parse_datetime(next_info.get("date")),
+            next_episode_title=next_info.title if next_info else None,
+            next_episode_aired_at=next_info.date if next_info else None,
         )
 
     @property
@@ -552,7 +548,7 @@ class Library:
         """Return a JSON-able dict for the store."""
         return {
             "account": self.account.to_json(),
-            "activities": self.activities.to_json() if self.activities else None,
+            "activities": self.activities.to_dict() if self.activities else None,
             "items": [entry.to_json() for entry in self.items.values()],
             "playback": [entry.to_json() for entry in self.playback.values()],
         }
@@ -565,7 +561,7 @@ class Library:
         playback = (PlaybackEntry.from_json(item) for item in data["playback"])
         return cls(
             account=Account.from_json(data["account"]),
-            activities=Activities.from_json(activities) if activities else None,
+            activities=Activities.from_dict(activities) if activities else None,
             items={entry.simkl_id: entry for entry in items},
             playback={entry.playback_id: entry for entry in playback},
         )

@@ -8,7 +8,7 @@ with the candidates named, so that nothing is added by guesswork.
 
 from dataclasses import dataclass
 import re
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.exceptions import ServiceValidationError
 
@@ -24,17 +24,6 @@ if TYPE_CHECKING:
 SEARCH_LIMIT: Final = 10
 MAX_CANDIDATES_NAMED: Final = 5
 
-_SEARCH_KINDS: Final[dict[MediaType, Literal["tv", "anime", "movie"]]] = {
-    MediaType.SHOWS: "tv",
-    MediaType.ANIME: "anime",
-    MediaType.MOVIES: "movie",
-}
-# Simkl's singular names of the media types, as the actions and attributes use them.
-ITEM_TYPE_NAMES: Final[dict[MediaType, str]] = {
-    MediaType.SHOWS: "show",
-    MediaType.ANIME: "anime",
-    MediaType.MOVIES: "movie",
-}
 _TRAILING_YEAR: Final = re.compile(r"^(?P<title>.+?)\s*\(?(?P<year>(?:18|19|20)\d{2})\)?$")
 _NOT_WORD: Final = re.compile(r"[\W_]+")
 
@@ -50,7 +39,7 @@ class TitleHit:
     @property
     def label(self) -> str:
         """Name the title for the user, e.g. `Dune (2021, movie)`."""
-        kind = ITEM_TYPE_NAMES[self.media_type]
+        kind = self.media_type.item_key
         year = self.result.year
         return f"{self.result.title} ({year}, {kind})" if year else f"{self.result.title} ({kind})"
 
@@ -90,7 +79,7 @@ async def _async_search(
     hits: list[TitleHit] = []
     for media_type in MediaType:
         if media_type in media_types:
-            results = await client.search_text(_SEARCH_KINDS[media_type], query, limit=SEARCH_LIMIT)
+            results = await client.search_text(media_type, query, limit=SEARCH_LIMIT)
             hits.extend(
                 TitleHit(simkl_id=result.ids.simkl, media_type=media_type, result=result)
                 for result in results

@@ -27,7 +27,7 @@ from .entity import SimklEntity, selected_media_types
 from .library import LibraryEntry, UpNext
 from .sensor import LibraryView
 from .services import simkl_read_errors
-from .title_search import ITEM_TYPE_NAMES, async_find_title
+from .title_search import async_find_title
 from .write_queue import SyncEndpoint, SyncWrite
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ class SimklWatchlist(SimklTodoList):
 
     @staticmethod
     def _item(entry: LibraryEntry) -> TodoItem:
-        kind = ITEM_TYPE_NAMES[entry.media_type]
+        kind = entry.media_type.item_key
         return TodoItem(
             uid=str(entry.simkl_id),
             summary=entry.title,
@@ -265,7 +265,7 @@ class SimklWatchlist(SimklTodoList):
                 year=result.year,
                 status=ListStatus.PLAN_TO_WATCH,
                 poster=result.poster,
-                ids=result.ids.to_json(),
+                ids=result.ids.to_dict(),
                 added_at=now,
             )
         )
