@@ -383,6 +383,15 @@ async def simkl_device(hass: HomeAssistant) -> tuple[str, str]:
     raise ShotError("no Simkl device after linking")
 
 
+async def report_repairs(hass: HomeAssistant) -> None:
+    """Fail on a Simkl repair issue; list the others (Home Assistant's own, for the notes)."""
+    issues = (await hass.command("repairs/list_issues"))["issues"]
+    for issue in issues:
+        print(f"Repair issue of {issue['domain']}: {issue['translation_key']}")
+    if ours := [issue for issue in issues if issue["domain"] == "simkl"]:
+        raise ShotError(f"the demo account has repair issues: {ours}")
+
+
 async def add_dashboard(hass: HomeAssistant, config: Json, card_url: str | None) -> None:
     """Create (or replace) the demo dashboard and register upcoming-media-card when given."""
     dashboards = await hass.command("lovelace/dashboards/list")
@@ -481,6 +490,7 @@ async def take_pictures(page: Page, hass: HomeAssistant, args: argparse.Namespac
     """Link the account, add the dashboard, photograph each page."""
     await link_account(page, hass, args.client_id, args.out)
     device_id, account = await simkl_device(hass)
+    await report_repairs(hass)
     config = dashboard_config(args.dashboard, args.card_url)
     if not args.card_url:
         print("upcoming-media-card: not given (--card), left out of the dashboard picture")
