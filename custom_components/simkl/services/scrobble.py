@@ -26,6 +26,7 @@ from ..api import (
     ScrobbleResult,
 )
 from ..const import DOMAIN
+from ..player_match import Title
 from ..player_reading import PlayerReading, read_player
 from ..write_queue import ScrobbleWrite, WriteOutcome
 from .common import async_get_entry, check_season_given, describe_item, no_item_error, write_status
@@ -151,11 +152,14 @@ async def async_scrobble(call: ServiceCall) -> ServiceResponse:
         ),
     )
     outcome = await entry.runtime_data.writes.async_submit(write)
-    return _scrobble_response(write, outcome)
+    known = None if request.title else entry.runtime_data.titles.name_of(request.ids)
+    return _scrobble_response(write, outcome, known)
 
 
-def _scrobble_response(write: ScrobbleWrite, outcome: WriteOutcome) -> dict[str, Any]:
-    """Report what Simkl matched, or what was asked when Simkl has not answered."""
+def _scrobble_response(
+    write: ScrobbleWrite, outcome: WriteOutcome, known: Title | None
+) -> dict[str, Any]:
+    """Report what Simkl matched, or what was asked (named as `known`) without an answer."""
     result = outcome.result
     if isinstance(result, ScrobbleResult) and result.media is not None:
         episode = result.episode
@@ -181,8 +185,8 @@ def _scrobble_response(write: ScrobbleWrite, outcome: WriteOutcome) -> dict[str,
         "action": action,
         "progress": request.progress,
         "type": request.media_type.item_key,
-        "title": request.title,
-        "year": request.year,
+        "title": request.title or (known.title if known else None),
+        "year": request.year or (known.year if known else None),
         "ids": request.ids.to_dict(),
         "episode": {"season": request.season, "number": request.episode, "title": None}
         if request.episode is not None

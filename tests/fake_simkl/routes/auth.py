@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tests.fake_simkl import views
-from tests.fake_simkl.base import Json, ServerBase
+from tests.fake_simkl.base import (
+    Json,
+    ServerBase,
+)
 from tests.fake_simkl.protocol import ApiError
 
 if TYPE_CHECKING:

@@ -1,6 +1,5 @@
 """The calendar files and images, standing for Simkl's CDN."""
 
-import base64
 from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -9,11 +8,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from tests.fake_simkl import views
-from tests.fake_simkl.base import (
-    Json,
-    ServerBase,
-)
+from tests.fake_simkl import artwork, views
+from tests.fake_simkl.base import Json, ServerBase
 from tests.fake_simkl.catalog import MediaKind
 from tests.fake_simkl.state import (
     as_utc,
@@ -22,10 +18,9 @@ from tests.fake_simkl.state import (
 if TYPE_CHECKING:
     pass
 
+
 _CALENDAR_KINDS: dict[str, MediaKind] = {"tv": "tv", "anime": "anime", "movie_release": "movie"}
-_IMAGE_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{16}(_\w+)?\.(webp|jpg|png)")
-# A 1x1 WebP: image URLs built on the fake's address load in a demo browser.
-_PIXEL = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+_IMAGE_PATH = re.compile(r"(?P<path>[0-9a-f]{2}/[0-9a-f]{16})(_\w+)?\.(webp|jpg|png)")
 
 
 class CalendarRoutes(ServerBase):
@@ -83,6 +78,13 @@ class CalendarRoutes(ServerBase):
         return web.json_response(self._calendar_entries(kind, first, last), headers=headers)
 
     async def _image(self, request: web.Request) -> web.Response:
-        if not _IMAGE_PATH.fullmatch(request.match_info["path"]):
+        """Serve a drawn picture, titled for catalogue posters and fanart, so demos show them."""
+        match = _IMAGE_PATH.fullmatch(request.match_info["path"])
+        if match is None:
             raise web.HTTPNotFound
-        return web.Response(body=_PIXEL, content_type="image/webp")
+        path = match["path"]
+        title = next(
+            (item.title for item in self.catalog if path in (item.poster, item.fanart)), None
+        )
+        body = artwork.draw(request.match_info["kind"], path, title)
+        return web.Response(body=body, content_type="image/svg+xml")

@@ -13,6 +13,7 @@ from tests.fake_simkl.state import Checkin, Library, iso
 if TYPE_CHECKING:
     from tests.fake_simkl.state import Change
 
+
 SCROBBLE_THRESHOLD = 80.0
 SCROBBLE_CONFLICT_WINDOW = timedelta(hours=1)
 

@@ -14,6 +14,7 @@ from tests.fake_simkl.search import file_match
 if TYPE_CHECKING:
     pass
 
+
 _CONTENT_KINDS: dict[str, tuple[MediaKind, ...]] = {
     "tv": ("tv",),
     "anime": ANIME,

@@ -14,6 +14,7 @@ from tests.fake_simkl.state import MOVIE_STATUSES, STATUSES, Library, LibraryEnt
 if TYPE_CHECKING:
     from tests.fake_simkl.state import Change
 
+
 # Path type -> catalogue kinds, for /sync/all-items/{type} and /sync/ratings/{type}.
 _LIST_TYPES: dict[str, tuple[MediaKind, ...]] = {
     "shows": ("tv",),
