@@ -55,9 +55,10 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
-from custom_components.simkl.coordinator import SimklDataUpdateCoordinator, library_store_key
+from custom_components.simkl.coordinator import SimklDataUpdateCoordinator
 from custom_components.simkl.library_store import LibraryStore
 from custom_components.simkl.sensor import ATTR_DATA, ATTR_ITEMS
+from custom_components.simkl.storage import library_store_key
 from tests.fake_simkl import FakeSimkl
 
 CLIENT_ID = "benchmark"

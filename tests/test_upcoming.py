@@ -20,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.simkl.api import CalendarEntry, Ids, ListStatus, MediaType
-from custom_components.simkl.calendar_cache import (
+from custom_components.simkl.calendar_files import (
     CALENDAR_STORE_KEY,
     Airing,
     FileKey,

@@ -8,7 +8,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .calendar_cache import calendar_files, legacy_calendar_store_key
+from .calendar_files import calendar_files
 from .const import (
     CONF_CLIENT_ID,
     CONF_MEDIA_PLAYERS,
@@ -17,12 +17,18 @@ from .const import (
     DOMAIN,
     STORAGE_VERSION,
 )
-from .coordinator import SimklDataUpdateCoordinator, library_store_key
+from .coordinator import SimklDataUpdateCoordinator
 from .data import SimklConfigEntry, SimklRuntimeData
 from .helpers import create_client
-from .player_match import TitleResolver, titles_store_key
-from .players import PlayerFollower, players_store_key
+from .player_match import TitleResolver
+from .players import PlayerFollower
 from .services import async_setup_services
+from .storage import (
+    legacy_calendar_store_key,
+    library_store_key,
+    players_store_key,
+    titles_store_key,
+)
 from .upcoming import SimklUpcomingCoordinator
 from .write_queue import SimklWriteQueue, writes_store_key
 

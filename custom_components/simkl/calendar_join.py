@@ -33,7 +33,7 @@ from .const import (
 from .library import Episode, Library, LibraryEntry, UpNext, episode_code
 
 if TYPE_CHECKING:
-    from .calendar_cache import Airing
+    from .calendar_files import Airing
 
 # Simkl's own fallbacks when a title has no runtime.
 DEFAULT_TV_RUNTIME = timedelta(minutes=45)

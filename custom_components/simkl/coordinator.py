@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
 
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -32,12 +31,9 @@ from .api import (
     ListStatus,
     MediaActivities,
     MediaType,
-    SimklAuthenticationError,
     SimklClient,
     SimklConnectionError,
-    SimklError,
     SimklInvalidClientError,
-    SimklRateLimitError,
 )
 from .changes import ChangeFeed
 from .const import (
@@ -47,8 +43,10 @@ from .const import (
     LOGGER,
     SIMKL_DEVELOPER_URL,
 )
+from .errors import REQUEST_REFUSED_RETRY_AFTER, translate_errors
 from .library import Account, Library
 from .library_store import LibraryStore
+from .storage import library_store_key
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Iterator
@@ -61,39 +59,6 @@ if TYPE_CHECKING:
 # within the second of the stored one could fall outside `date_from`. Upserting an item twice
 # is harmless.
 DATE_FROM_OVERLAP = timedelta(seconds=1)
-# Simkl answers 412 both for a wrong client id and for an app over its total request limit.
-# Neither clears in minutes, and polling on would keep the limit exceeded.
-REQUEST_REFUSED_RETRY_AFTER = timedelta(hours=1)
-
-
-@contextmanager
-def translate_errors(failed_key: str = "update_failed") -> Iterator[None]:
-    """Turn API errors into the exceptions Home Assistant acts on.
-
-    `failed_key` names the message of any other failure; it gets the error as `{error}`.
-    """
-    try:
-        yield
-    except SimklAuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="auth_failed"
-        ) from err
-    except SimklInvalidClientError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="request_refused",
-            retry_after=REQUEST_REFUSED_RETRY_AFTER.total_seconds(),
-        ) from err
-    except SimklRateLimitError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN, translation_key="rate_limited", retry_after=err.retry_after
-        ) from err
-    except SimklError as err:
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key=failed_key,
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 def _moved(old: datetime | None, new: datetime | None) -> bool:
@@ -113,11 +78,6 @@ async def _complete(answer: Awaitable[AllItems], what: str) -> AllItems:
 def request_refused_issue_id(entry_id: str) -> str:
     """Return the id of the repair issue raised while Simkl answers an account with 412."""
     return f"request_refused_{entry_id}"
-
-
-def library_store_key(entry_id: str) -> str:
-    """Return the storage key of an account's synced library."""
-    return f"{DOMAIN}.{entry_id}"
 
 
 class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):

@@ -31,7 +31,7 @@ from .library import (
     datetime_from_json,
     datetime_to_json,
 )
-from .store import CacheStore
+from .storage import CacheStore
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

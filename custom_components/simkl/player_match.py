@@ -23,8 +23,9 @@ from .api import (
     SimklError,
     SimklNotFoundError,
 )
-from .const import DOMAIN, LOGGER, STORAGE_SAVE_DELAY, STORAGE_VERSION
+from .const import LOGGER, STORAGE_SAVE_DELAY, STORAGE_VERSION
 from .library import episode_code
+from .storage import titles_store_key
 from .title_search import normalize_title
 
 if TYPE_CHECKING:
@@ -37,11 +38,6 @@ type NoMatchReason = Literal["not_found", "ambiguous", "lookup_failed"]
 
 # How many near misses an `unmatched` event lists.
 MAX_CANDIDATES: Final = 5
-
-
-def titles_store_key(entry_id: str) -> str:
-    """Storage key of an account's resolved titles."""
-    return f"{DOMAIN}.{entry_id}.titles"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

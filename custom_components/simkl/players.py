@@ -37,6 +37,7 @@ from .const import CONF_MEDIA_PLAYERS, DOMAIN, LOGGER, STORAGE_SAVE_DELAY, STORA
 from .player_match import Match, NoMatch, TitleResolver
 from .player_reading import PlayerReading
 from .player_session import Outcome, Phase, Player, Session, name_of_reading, phase_of
+from .storage import players_store_key
 from .write_queue import ScrobbleWrite
 
 if TYPE_CHECKING:
@@ -54,11 +55,6 @@ SETTLE_DELAY: Final = timedelta(seconds=10)
 # players report `idle` while rebuffering, and drop off the network for a moment.
 STOP_GRACE: Final = timedelta(seconds=90)
 WATCHED_PROGRESS: Final = 80.0
-
-
-def players_store_key(entry_id: str) -> str:
-    """Storage key of the items an account's players show."""
-    return f"{DOMAIN}.{entry_id}.players"
 
 
 class PlayerFollower:

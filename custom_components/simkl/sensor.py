@@ -27,14 +27,17 @@ from .api import (
     ImageKind,
     ListStatus,
     MediaType,
-    format_datetime,
-    no_poster_url,
 )
 from .calendar_join import ImageUrl
+from .card import (
+    NEXT_TO_WATCH_CARD_DEFAULTS,
+    UPCOMING_CARD_DEFAULTS,
+    next_to_watch_card_item,
+    upcoming_card_item,
+)
 from .const import CONF_LISTS, DEFAULT_LISTS, MOVIE_LISTS
 from .entity import SimklEntity, selected_media_types
 from .library import Library, LibraryEntry, PlaybackEntry, UpNext, episode_code
-from .upcoming import UPCOMING_CARD_DEFAULTS, card_item
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -57,16 +60,6 @@ ATTRIBUTES_MAX_BYTES: Final = 14 * 1024
 # Lists that few people keep up to date: their sensors start disabled.
 _RARE_LISTS: Final = frozenset({ListStatus.HOLD, ListStatus.DROPPED})
 _EPISODIC: Final = frozenset({MediaType.SHOWS, MediaType.ANIME})
-# upcoming-media-card reads its line layout and icon from the first item (landscape.md §2).
-_NEXT_TO_WATCH_CARD_DEFAULTS: Final = {
-    "title_default": "$title",
-    "line1_default": "$number",
-    "line2_default": "$episode",
-    "line3_default": "$release",
-    "line4_default": "$runtime",
-    "icon": "mdi:play-box-multiple-outline",
-}
-
 _NEVER: Final = datetime.min.replace(tzinfo=UTC)
 
 
@@ -172,8 +165,6 @@ def _next_to_watch_rows(view: LibraryView) -> Iterator[dict[str, Any]]:
         fanart = view.fanart(entry.fanart)
         episode = up_next.episode
         aired_at = episode.aired_at
-        # upcoming-media-card drops items without a date: fall back to the last activity.
-        card_date = aired_at or entry.watched_at or entry.added_at
         yield {
             ATTR_ITEMS: {
                 "title": entry.title,
@@ -187,31 +178,21 @@ def _next_to_watch_rows(view: LibraryView) -> Iterator[dict[str, Any]]:
                 "fanart": fanart,
                 "url": entry.url,
             },
-            ATTR_DATA: {
-                "airdate": format_datetime(card_date) if card_date else "",
-                "title": entry.title,
-                "episode": episode.title or "",
-                "number": episode.code,
-                "season_num": "" if episode.season is None else episode.season,
-                "episode_num": episode.number,
-                "release": "$day, $date" if aired_at else "",
-                "runtime": entry.runtime or "",
-                "poster": poster or no_poster_url(),
-                "fanart": fanart or "",
-                # The corner flag marks titles with a paused session to resume.
-                "flag": entry.simkl_id in resumable,
-                "deep_link": entry.url,
-            },
+            ATTR_DATA: next_to_watch_card_item(
+                entry, episode, poster=poster, fanart=fanart, resumable=entry.simkl_id in resumable
+            ),
         }
 
 
 def _next_to_watch_attributes(view: LibraryView) -> dict[str, Any]:
-    listing: dict[str, list[Any]] = {ATTR_ITEMS: [], ATTR_DATA: [_NEXT_TO_WATCH_CARD_DEFAULTS]}
+    listing: dict[str, list[Any]] = {ATTR_ITEMS: [], ATTR_DATA: [NEXT_TO_WATCH_CARD_DEFAULTS]}
     return fit_listing(_next_to_watch_rows(view), listing)
 
 
 def _upcoming_attributes(view: LibraryView) -> dict[str, Any]:
-    rows = ({ATTR_ITEMS: item.as_dict(), ATTR_DATA: card_item(item)} for item in view.upcoming)
+    rows = (
+        {ATTR_ITEMS: item.as_dict(), ATTR_DATA: upcoming_card_item(item)} for item in view.upcoming
+    )
     return fit_listing(rows, {ATTR_ITEMS: [], ATTR_DATA: [UPCOMING_CARD_DEFAULTS]})
 
 

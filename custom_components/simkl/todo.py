@@ -24,9 +24,9 @@ from .api import Ids, ListStatus, MediaType, SyncEpisodeNumber, SyncItem, SyncRe
 from .changes import Activity, entry_changes
 from .const import DOMAIN
 from .entity import SimklEntity, selected_media_types
+from .errors import simkl_read_errors
 from .library import LibraryEntry, UpNext
 from .sensor import LibraryView
-from .services.common import simkl_read_errors
 from .title_search import async_find_title
 from .write_queue import SyncEndpoint, SyncWrite
 

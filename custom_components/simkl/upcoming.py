@@ -3,7 +3,7 @@
 Simkl has no per-user calendar for free accounts, and asking for each show's episodes would
 cost one request per title. Instead, Simkl's public calendar files (every episode and movie
 release of the next weeks, for everyone) are fetched and joined with the library on the Simkl
-id, as Simkl recommends. The files are shared by every account (`calendar_cache.py`); each
+id, as Simkl recommends. The files are shared by every account (`calendar_files.py`); each
 account keeps its own join (`calendar_join.py`):
 - the rolling files (`tv`, `anime`, `movie_release`; yesterday to +33 days) are checked at most
   every 6 hours, with `If-Modified-Since`, so an unchanged file costs a body-less 304;
@@ -13,22 +13,22 @@ account keeps its own join (`calendar_join.py`):
 """
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import MediaType, SimklClient, SimklError, format_datetime
-from .calendar_cache import (
+from .api import MediaType, SimklClient, SimklError
+from .calendar_files import (
     ARCHIVE_MARGIN,
     CachedFile,
     FileKey,
     calendar_files,
-    legacy_calendar_store_key,
+    months,
+    uncovered,
 )
 from .calendar_join import (
     AiredEpisodes,
@@ -39,8 +39,9 @@ from .calendar_join import (
     in_air_order,
 )
 from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER
-from .coordinator import SimklDataUpdateCoordinator, translate_errors
-from .store import CacheStore
+from .coordinator import SimklDataUpdateCoordinator
+from .errors import request_failed, translate_errors
+from .storage import CacheStore, legacy_calendar_store_key
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -55,30 +56,6 @@ UPDATE_INTERVAL = timedelta(minutes=30)
 # file per month and kind, fetched one after another. Simkl files little further ahead.
 ARCHIVE_REACH_BACK = timedelta(days=365)
 ARCHIVE_REACH_AHEAD = timedelta(days=92)
-
-
-def _months(start: datetime, end: datetime) -> Iterator[tuple[int, int]]:
-    """Yield the UTC months from the one holding `start` to the one holding `end`."""
-    first, last = start.astimezone(UTC), end.astimezone(UTC)
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        yield year, month
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def _uncovered(
-    start: datetime, end: datetime, coverage: tuple[datetime, datetime] | None
-) -> list[tuple[datetime, datetime]]:
-    """Return the parts of [start, end) outside `coverage`."""
-    if coverage is None:
-        return [(start, end)]
-    covered_from, covered_until = coverage
-    parts = []
-    if start < covered_from:
-        parts.append((start, min(end, covered_from)))
-    if end > covered_until:
-        parts.append((max(start, covered_until), end))
-    return parts
 
 
 type RollingFiles = Mapping[MediaType, CachedFile]
@@ -198,8 +175,8 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
             return
         for kind in self.selection.kinds(self.library_coordinator.library):
             file = rolling.get(kind)
-            for part_start, part_end in _uncovered(start, end, file.coverage if file else None):
-                for year, month in _months(part_start - ARCHIVE_MARGIN, part_end + ARCHIVE_MARGIN):
+            for part_start, part_end in uncovered(start, end, file.coverage if file else None):
+                for year, month in months(part_start - ARCHIVE_MARGIN, part_end + ARCHIVE_MARGIN):
                     yield FileKey(kind, year, month)
 
     async def _async_load_archives(
@@ -285,43 +262,5 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         try:
             await self._async_load_archives(self.files, start, end)
         except SimklError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="calendar_archive_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise request_failed(err, "calendar_archive_failed") from err
         return self.items_between(start, end)
-
-
-# upcoming-media-card reads its line layout and icon from the first item (landscape.md §2).
-UPCOMING_CARD_DEFAULTS: Final = {
-    "title_default": "$title",
-    "line1_default": "$episode",
-    "line2_default": "$release",
-    "line3_default": "$number",
-    "line4_default": "$runtime",
-    "icon": "mdi:calendar-star",
-}
-
-
-def card_item(item: UpcomingItem) -> dict[str, Any]:
-    """Return an item in upcoming-media-card's format (empty strings for unknown values).
-
-    `airdate` is UTC; a date-only release uses local midnight so the card shows its own day.
-    """
-    return {
-        "airdate": format_datetime(item.start),
-        "title": item.title,
-        "episode": item.episode_title or "",
-        "number": item.number or "",
-        "season_num": item.season if item.season is not None else "",
-        "episode_num": item.episode if item.episode is not None else "",
-        "release": "$day, $date" if item.all_day else "$day, $date $time",
-        "runtime": item.runtime or "",
-        "rating": f"\N{BLACK STAR} {item.rating:.1f}" if item.rating else "",
-        "poster": item.poster,
-        "fanart": item.fanart or "",
-        # The corner flag marks what is already watched; `hide_flagged` hides it.
-        "flag": item.watched,
-        "deep_link": item.url,
-    }

@@ -1,4 +1,4 @@
-"""JSON bodies of the fake Simkl API, shaped as the reference describes them."""
+"""JSON bodies of the fake Simkl API, shaped as Simkl documents them."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta

@@ -1,22 +1,17 @@
 """What the actions share: the account a call names, errors, item labels and answers."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from homeassistant.core import (
-    HomeAssistant,
     ServiceCall,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import service
 from homeassistant.util import dt as dt_util
 
 from ..api import (
     MediaType,
     ScrobbleRequest,
-    SimklAuthenticationError,
-    SimklError,
     SyncItem,
 )
 from ..const import DOMAIN
@@ -32,22 +27,6 @@ def async_get_entry(call: ServiceCall) -> SimklConfigEntry:
         call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
     )
     return entry
-
-
-@contextmanager
-def simkl_read_errors(hass: HomeAssistant, entry: SimklConfigEntry) -> Iterator[None]:
-    """Turn errors of a read into action errors; a refused token starts re-linking."""
-    try:
-        yield
-    except SimklAuthenticationError as err:
-        entry.async_start_reauth(hass)
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="auth_failed") from err
-    except SimklError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="request_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 def describe_item(

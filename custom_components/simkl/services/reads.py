@@ -22,8 +22,9 @@ from ..api import (
     SimklNotFoundError,
 )
 from ..const import DOMAIN
+from ..errors import simkl_read_errors
 from ..library import web_url
-from .common import async_get_entry, simkl_read_errors
+from .common import async_get_entry
 from .schemas import (
     ACTION_MEDIA_TYPES,
     ATTR_DAYS,

@@ -8,7 +8,7 @@ hours), with `If-Modified-Since`, so an unchanged file costs a body-less 304:
 - the monthly archives are fetched when an account asks for a window outside the rolling
   files; past months never change, so they are fetched once;
 - files and their `Last-Modified` are stored, so a restart fetches nothing that is still fresh.
-Each account joins the files with its own library (`upcoming.py`).
+Each account joins the files with its own library (`calendar_join.py`, `upcoming.py`).
 """
 
 import asyncio
@@ -22,10 +22,10 @@ from homeassistant.util.hass_dict import HassKey
 from .api import CalendarEntry, CalendarNotModified, MediaType, SimklClient, SimklNotFoundError
 from .const import DOMAIN, STORAGE_SAVE_DELAY
 from .library import datetime_from_json, datetime_to_json
-from .store import CacheStore
+from .storage import CALENDAR_STORE_KEY, CacheStore
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from homeassistant.core import HomeAssistant
 
@@ -195,8 +195,31 @@ def _month_start(year: int, month: int) -> datetime:
     return datetime(year, month, 1, tzinfo=UTC)
 
 
+def months(start: datetime, end: datetime) -> Iterator[tuple[int, int]]:
+    """Yield the UTC months from the one holding `start` to the one holding `end`."""
+    first, last = start.astimezone(UTC), end.astimezone(UTC)
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def uncovered(
+    start: datetime, end: datetime, coverage: tuple[datetime, datetime] | None
+) -> list[tuple[datetime, datetime]]:
+    """Return the parts of [start, end) outside `coverage`."""
+    if coverage is None:
+        return [(start, end)]
+    covered_from, covered_until = coverage
+    parts = []
+    if start < covered_from:
+        parts.append((start, min(end, covered_from)))
+    if end > covered_until:
+        parts.append((max(start, covered_until), end))
+    return parts
+
+
 CALENDAR_FILES: Final[HassKey[CalendarFiles]] = HassKey(f"{DOMAIN}_calendar_files")
-CALENDAR_STORE_KEY: Final = f"{DOMAIN}.calendar"
 
 
 def calendar_files(hass: HomeAssistant) -> CalendarFiles:
@@ -309,8 +332,3 @@ def _files_from_json(stored: dict[str, Any]) -> dict[FileKey, CachedFile]:
         FileKey.from_storage_key(key): CachedFile.from_json(value)
         for key, value in stored["files"].items()
     }
-
-
-def legacy_calendar_store_key(entry_id: str) -> str:
-    """Return the key under which earlier versions stored an account's own calendar files."""
-    return f"{DOMAIN}.{entry_id}.calendar"

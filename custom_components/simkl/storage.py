@@ -1,13 +1,41 @@
-"""Stored copies of data Simkl holds (the library, the calendar files)."""
+"""Where the integration keeps its data: every store key, and the cache stores.
+
+The library and the calendar files are copies of what Simkl holds (`CacheStore`); the
+unsent writes, the titles resolved for media players and the players' readings are the
+integration's own (each module keeps its own format and version).
+"""
 
 from collections.abc import Callable
-from typing import Any, override
+from typing import Any, Final, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 
-from .const import LOGGER, STORAGE_VERSION
+from .const import DOMAIN, LOGGER, STORAGE_VERSION
+
+# The calendar files are public, so one copy serves every account.
+CALENDAR_STORE_KEY: Final = f"{DOMAIN}.calendar"
+
+
+def library_store_key(entry_id: str) -> str:
+    """Return the storage key of an account's synced library."""
+    return f"{DOMAIN}.{entry_id}"
+
+
+def legacy_calendar_store_key(entry_id: str) -> str:
+    """Return the key under which earlier versions stored an account's own calendar files."""
+    return f"{DOMAIN}.{entry_id}.calendar"
+
+
+def titles_store_key(entry_id: str) -> str:
+    """Return the storage key of the titles resolved for an account's media players."""
+    return f"{DOMAIN}.{entry_id}.titles"
+
+
+def players_store_key(entry_id: str) -> str:
+    """Return the storage key of the readings of an account's followed players."""
+    return f"{DOMAIN}.{entry_id}.players"
 
 
 class CacheStore(Store[dict[str, Any]]):
