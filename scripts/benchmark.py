@@ -234,7 +234,7 @@ class Bench:
     @property
     def coordinator(self) -> SimklDataUpdateCoordinator:
         """Return the library's coordinator."""
-        coordinator: SimklDataUpdateCoordinator = self.entry.runtime_data.coordinator
+        coordinator: SimklDataUpdateCoordinator = self.entry.runtime_data.library
         return coordinator
 
     async def set_up(self) -> None:
@@ -352,7 +352,7 @@ async def _measure_size(items: int, profile: str | None) -> Figures:
             figures[f"get_events_{days}d_events"] = events[-1]
         library = bench.coordinator.library
         figures["followed"] = sum(
-            bench.entry.runtime_data.upcoming.selection.follows(entry)
+            bench.entry.runtime_data.calendar.selection.follows(entry)
             for entry in library.items.values()
         )
         await bench.unload()

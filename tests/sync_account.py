@@ -64,7 +64,7 @@ class Account:
     @property
     def coordinator(self) -> SimklDataUpdateCoordinator:
         """Return the library's coordinator."""
-        return self.entry.runtime_data.coordinator
+        return self.entry.runtime_data.library
 
     @property
     def store_key(self) -> str:

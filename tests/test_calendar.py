@@ -362,7 +362,7 @@ async def test_default_lists_follow_the_library(
 ) -> None:
     """A show put on hold leaves the calendar at the next sync; the next event moves on."""
     fake_simkl.set_status(simkl_user, THE_LAST_OF_US, "hold")
-    await init_integration.runtime_data.coordinator.async_refresh()
+    await init_integration.runtime_data.library.async_refresh()
     await hass.async_block_till_done()
 
     events = await calendar_events(hass, duration={"days": 7})

@@ -171,7 +171,7 @@ async def test_link_account(hass: HomeAssistant, pin: PinClock, simkl_user: Fake
     assert entry.data[CONF_ACCESS_TOKEN]
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.coordinator.library.account.name == "alice"
+    assert entry.runtime_data.library.library.account.name == "alice"
 
 
 @pytest.mark.usefixtures("simkl_user")
@@ -331,7 +331,7 @@ async def test_two_accounts_side_by_side(
     for entry in entries:
         assert entry.data[CONF_CLIENT_ID] == CLIENT_ID
         assert entry.state is ConfigEntryState.LOADED
-        assert entry.runtime_data.coordinator.library.account.name == entry.title
+        assert entry.runtime_data.library.library.account.name == entry.title
 
 
 async def test_stored_client_id_rejected(
@@ -473,7 +473,7 @@ async def test_options_saved_and_reloaded(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Saved options reload the entry, which then polls at the new interval."""
-    coordinator = init_integration.runtime_data.coordinator
+    coordinator = init_integration.runtime_data.library
     assert coordinator.update_interval == timedelta(minutes=15)
 
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
@@ -485,7 +485,7 @@ async def test_options_saved_and_reloaded(
 
     assert init_integration.options == OPTIONS
     assert init_integration.state is ConfigEntryState.LOADED
-    reloaded = init_integration.runtime_data.coordinator
+    reloaded = init_integration.runtime_data.library
     assert reloaded is not coordinator
     assert reloaded.update_interval == timedelta(minutes=30)
 

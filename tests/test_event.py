@@ -66,7 +66,7 @@ def fired(hass: HomeAssistant) -> Fired:
 
 async def sync(entry: MockConfigEntry) -> None:
     """Run a library poll now."""
-    await entry.runtime_data.coordinator.async_refresh()
+    await entry.runtime_data.library.async_refresh()
 
 
 def _add_dune(fake: FakeSimkl, user: FakeUser) -> None:

@@ -360,7 +360,7 @@ async def test_mark_watched_movie_updates_the_library(
     hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
 ) -> None:
     """The write is sent with its time, and the synced library follows at once."""
-    coordinator = init_integration.runtime_data.coordinator
+    coordinator = init_integration.runtime_data.library
     assert 53992 not in coordinator.library.items
 
     response = await call(
@@ -517,7 +517,7 @@ async def test_rate_and_unrate(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Ratings are sent with their time; the library follows within seconds."""
-    coordinator = init_integration.runtime_data.coordinator
+    coordinator = init_integration.runtime_data.library
 
     await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
     assert coordinator.library.items[53992].user_rating == 7
@@ -552,7 +552,7 @@ async def test_set_status(
     ]
     assert response is not None
     assert response["status"] == "sent"
-    assert init_integration.runtime_data.coordinator.library.items[548312].status == "hold"
+    assert init_integration.runtime_data.library.library.items[548312].status == "hold"
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -122,7 +122,7 @@ async def test_watchlist_newest_first_and_media_types(
 
     freezer.tick(60)
     fake_simkl.set_status(fake_simkl.users[0], DUNE, "plantowatch")
-    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    await mock_config_entry.runtime_data.library.async_refresh()
 
     assert uids(await list_items(hass, hass_ws_client, WATCHLIST)) == [
         str(DUNE),

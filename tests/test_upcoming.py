@@ -68,7 +68,7 @@ def frozen_time(
 
 
 def _upcoming(entry: MockConfigEntry) -> SimklUpcomingCoordinator:
-    upcoming: SimklUpcomingCoordinator = entry.runtime_data.upcoming
+    upcoming: SimklUpcomingCoordinator = entry.runtime_data.calendar
     return upcoming
 
 
@@ -156,7 +156,7 @@ async def test_accounts_share_the_calendar_files(
     assert calendar_requests(fake_simkl) == []
 
     week = ("2026-11-18T00:00:00+00:00", "2026-11-25T00:00:00+00:00")
-    assert await _events(hass, *week, entity_id="calendar.bob_upcoming") == ["One Piece E1151"]
+    assert await _events(hass, *week, entity_id="calendar.bob_releases") == ["One Piece E1151"]
     assert len(await _events(hass, *week)) > 1  # alice's titles
 
     for hours in (6.5, 13):
@@ -306,7 +306,7 @@ async def test_file_for_a_newly_followed_kind(
 
     fake_simkl.clear_requests()
     fake_simkl.set_status(simkl_user, ONE_PIECE, "hold")
-    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    await mock_config_entry.runtime_data.library.async_refresh()
     await hass.async_block_till_done()
     assert calendar_requests(fake_simkl) == ["GET /calendar/anime.json"]
     assert (await _events(hass, "2026-11-18T00:00:00+00:00", "2026-11-25T00:00:00+00:00")) == [

@@ -63,8 +63,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> boo
     )
     entry.runtime_data = SimklRuntimeData(
         client=client,
-        coordinator=coordinator,
-        upcoming=upcoming,
+        library=coordinator,
+        calendar=upcoming,
         writes=writes,
         titles=titles,
         players=players,

@@ -43,7 +43,7 @@ async def async_setup_entry(
 ) -> None:
     """Set up the account's calendar."""
     data = entry.runtime_data
-    async_add_entities([SimklCalendarEntity(data.coordinator, data.upcoming, CALENDAR)])
+    async_add_entities([SimklCalendarEntity(data.library, data.calendar, CALENDAR)])
 
 
 def event_summary(item: UpcomingItem) -> str:
@@ -91,12 +91,11 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
     def __init__(
         self,
         coordinator: SimklDataUpdateCoordinator,
-        upcoming: SimklUpcomingCoordinator,
+        calendar: SimklUpcomingCoordinator,
         description: CalendarEntityDescription,
     ) -> None:
         """Follow the library and the calendar files."""
-        super().__init__(coordinator, description)
-        self.upcoming = upcoming
+        super().__init__(coordinator, calendar, description)
         # The events last returned, by uid: an item stays the same object while its title
         # and its airing are unchanged, so its event (validated when made) is made once.
         self._events: dict[str, tuple[UpcomingItem, tzinfo, CalendarEvent]] = {}
@@ -105,19 +104,19 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
     async def async_added_to_hass(self) -> None:
         """Also listen to the calendar files."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.upcoming.async_add_listener(self._handle_coordinator_update))
+        self.async_on_remove(self.calendar.async_add_listener(self._handle_coordinator_update))
 
     @property
     @override
     def available(self) -> bool:
         """Return whether the library and the calendar files are usable."""
-        return super().available and self.upcoming.last_update_success
+        return super().available and self.calendar.last_update_success
 
     @property
     @override
     def event(self) -> CalendarEvent | None:
         """Return the episode or release on now, or else the next one."""
-        item = self.upcoming.next_item()
+        item = self.calendar.next_item()
         return calendar_event(item) if item is not None else None
 
     @override
@@ -127,7 +126,7 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
         """Return the episodes and releases on between the two dates."""
         zone = dt_util.get_default_time_zone()
         events = {}
-        for item in await self.upcoming.async_get_items(start_date, end_date):
+        for item in await self.calendar.async_get_items(start_date, end_date):
             made = self._events.get(item.uid)
             if made is None or made[0] is not item or made[1] is not zone:
                 made = (item, zone, calendar_event(item))

@@ -20,8 +20,8 @@ class SimklRuntimeData:
     """The client and the workers of one linked account."""
 
     client: SimklClient
-    coordinator: SimklDataUpdateCoordinator
-    upcoming: SimklUpcomingCoordinator
+    library: SimklDataUpdateCoordinator
+    calendar: SimklUpcomingCoordinator
     writes: SimklWriteQueue
     titles: TitleResolver
     players: PlayerFollower

@@ -31,7 +31,7 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SimklConfigEntry
 ) -> dict[str, Any]:
     """Return the entry, its options and a summary of the synced library."""
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data.library
     library = coordinator.library
     activities = library.activities
     return {
@@ -69,7 +69,7 @@ def _lists_and_activity(hass: HomeAssistant, entry: SimklConfigEntry) -> dict[st
                 state.attributes.get(ATTR_EVENT_TYPE) if state is not None else None
             )
         described[registered.translation_key or registered.unique_id] = summary
-    feed = entry.runtime_data.coordinator.changes
+    feed = entry.runtime_data.library.changes
     described["changes_awaiting_sync"] = feed.awaiting_sync
     described["changes_held"] = feed.held
     return described

@@ -12,6 +12,7 @@ from .coordinator import SimklDataUpdateCoordinator
 
 if TYPE_CHECKING:
     from .data import SimklConfigEntry
+    from .upcoming import SimklUpcomingCoordinator
 
 
 def selected_media_types(entry: SimklConfigEntry) -> frozenset[MediaType]:
@@ -22,15 +23,23 @@ def selected_media_types(entry: SimklConfigEntry) -> frozenset[MediaType]:
 
 
 class SimklEntity(CoordinatorEntity[SimklDataUpdateCoordinator]):
-    """An entity that reads one account's synced library."""
+    """An entity that reads one account's synced library (and its calendar)."""
 
     _attr_has_entity_name = True
 
     def __init__(
-        self, coordinator: SimklDataUpdateCoordinator, description: EntityDescription
+        self,
+        coordinator: SimklDataUpdateCoordinator,
+        calendar: SimklUpcomingCoordinator,
+        description: EntityDescription,
     ) -> None:
-        """Attach the entity to the account's device; unique ids use the Simkl account id."""
+        """Attach the entity to the account's device; unique ids use the Simkl account id.
+
+        Every entity gets the account's calendar too; those that show what it holds listen
+        to it.
+        """
         super().__init__(coordinator)
+        self.calendar = calendar
         self.entity_description = description
         account = coordinator.library.account
         self._attr_unique_id = f"{account.account_id}_{description.key}"

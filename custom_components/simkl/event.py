@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from .coordinator import SimklDataUpdateCoordinator
     from .data import SimklConfigEntry
+    from .upcoming import SimklUpcomingCoordinator
 
 # Coordinator entities: the coordinator serialises the updates.
 PARALLEL_UPDATES = 0
@@ -46,8 +47,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account's activity event."""
+    data = entry.runtime_data
     media_types = selected_media_types(entry)
-    async_add_entities([SimklActivityEvent(entry.runtime_data.coordinator, ACTIVITY, media_types)])
+    async_add_entities([SimklActivityEvent(data.library, data.calendar, ACTIVITY, media_types)])
 
 
 @dataclass
@@ -74,11 +76,12 @@ class SimklActivityEvent(SimklEntity, EventEntity):
     def __init__(
         self,
         coordinator: SimklDataUpdateCoordinator,
+        calendar: SimklUpcomingCoordinator,
         description: EventEntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
         """Bind the event to the account and the media types the options select."""
-        super().__init__(coordinator, description)
+        super().__init__(coordinator, calendar, description)
         self._media_types = media_types
         self._checked_until = dt_util.utcnow()
 
@@ -93,8 +96,7 @@ class SimklActivityEvent(SimklEntity, EventEntity):
             if checked is not None:
                 self._checked_until = min(checked, self._checked_until)
         self.async_on_remove(self.coordinator.changes.async_add_listener(self._async_fire))
-        upcoming = self.coordinator.config_entry.runtime_data.upcoming
-        self.async_on_remove(upcoming.async_add_listener(self._async_check_episodes))
+        self.async_on_remove(self.calendar.async_add_listener(self._async_check_episodes))
         self._async_check_episodes()
 
     @property
@@ -121,7 +123,7 @@ class SimklActivityEvent(SimklEntity, EventEntity):
             for entry in self.coordinator.library.entries(status=ListStatus.WATCHING)
             if entry.media_type in self._media_types
         )
-        aired = self.coordinator.config_entry.runtime_data.upcoming.episodes_by_title()
+        aired = self.calendar.episodes_by_title()
         new = list(episodes_aired_between(watching, aired, self._checked_until, now))
         self._checked_until = max(now, self._checked_until)
         self._async_fire(new)

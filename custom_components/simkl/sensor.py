@@ -358,11 +358,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors the options select, and drop those they no longer select."""
-    coordinator = entry.runtime_data.coordinator
+    data = entry.runtime_data
     media_types = selected_media_types(entry)
     lists = frozenset(ListStatus(value) for value in entry.options.get(CONF_LISTS, DEFAULT_LISTS))
     entities = [
-        SimklSensor(coordinator, description, media_types)
+        SimklSensor(data.library, data.calendar, description, media_types)
         for description in SENSORS
         if description.media_types & media_types
         and (description.list_status is None or description.list_status in lists)
@@ -392,23 +392,20 @@ class SimklSensor(SimklEntity, SensorEntity):
     def __init__(
         self,
         coordinator: SimklDataUpdateCoordinator,
+        calendar: SimklUpcomingCoordinator,
         description: SimklSensorEntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
         """Bind the sensor to the account and the media types the options select."""
-        super().__init__(coordinator, description)
+        super().__init__(coordinator, calendar, description)
         self._media_types = media_types
-
-    @property
-    def _calendar(self) -> SimklUpcomingCoordinator:
-        return self.coordinator.config_entry.runtime_data.upcoming
 
     @override
     async def async_added_to_hass(self) -> None:
         """Compute the state, and follow the calendar files too when the value needs them."""
         await super().async_added_to_hass()
         if self.entity_description.follows_calendar:
-            self.async_on_remove(self._calendar.async_add_listener(self._handle_coordinator_update))
+            self.async_on_remove(self.calendar.async_add_listener(self._handle_coordinator_update))
         self._update_value()
 
     @callback
@@ -422,7 +419,7 @@ class SimklSensor(SimklEntity, SensorEntity):
             self.coordinator.library,
             self._media_types,
             self.coordinator.client.image_url,
-            self._calendar,
+            self.calendar,
             dt_util.utcnow(),
         )
         description = self.entity_description
@@ -437,6 +434,6 @@ class SimklSensor(SimklEntity, SensorEntity):
     def available(self) -> bool:
         """Return whether the library (and the calendar files, if needed) are usable."""
         calendar_ok = (
-            not self.entity_description.needs_calendar or self._calendar.last_update_success
+            not self.entity_description.needs_calendar or self.calendar.last_update_success
         )
         return super().available and calendar_ok

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from .coordinator import SimklDataUpdateCoordinator
     from .data import SimklConfigEntry
+    from .upcoming import SimklUpcomingCoordinator
 
 # Coordinator entities: the coordinator serialises the updates; writes queue on their own.
 PARALLEL_UPDATES = 0
@@ -53,16 +54,16 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the watchlist, and the up-next list when shows or anime are selected."""
-    coordinator = entry.runtime_data.coordinator
+    data = entry.runtime_data
     media_types = selected_media_types(entry)
-    watchlist = SimklWatchlist(coordinator, WATCHLIST, media_types)
+    watchlist = SimklWatchlist(data.library, data.calendar, WATCHLIST, media_types)
     registry = er.async_get(hass)
     watchlist.offer_short_name = registry.async_get_entity_id(
         Platform.TODO, DOMAIN, watchlist.unique_id or ""
     ) is None and not any(_has_alias(registered) for registered in registry.entities.values())
     entities: list[SimklTodoList] = [watchlist]
     if media_types & _EPISODIC:
-        entities.append(SimklUpNext(coordinator, UP_NEXT, media_types))
+        entities.append(SimklUpNext(data.library, data.calendar, UP_NEXT, media_types))
     async_add_entities(entities)
 
 
@@ -131,11 +132,12 @@ class SimklTodoList(SimklEntity, TodoListEntity):
     def __init__(
         self,
         coordinator: SimklDataUpdateCoordinator,
+        calendar: SimklUpcomingCoordinator,
         description: EntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
         """Bind the list to the account and the media types the options select."""
-        super().__init__(coordinator, description)
+        super().__init__(coordinator, calendar, description)
         self._media_types = media_types
         self._shown: dict[str, TodoItem | None] = {}
         self._settled: set[str] = set()
@@ -324,20 +326,18 @@ class SimklUpNext(SimklTodoList):
     async def async_added_to_hass(self) -> None:
         """Follow the calendar too: an episode airing moves no library timestamp."""
         await super().async_added_to_hass()
-        upcoming = self.coordinator.config_entry.runtime_data.upcoming
-        self.async_on_remove(upcoming.async_add_listener(self._handle_coordinator_update))
+        self.async_on_remove(self.calendar.async_add_listener(self._handle_coordinator_update))
 
     @staticmethod
     def _uid(entry: LibraryEntry, up_next: UpNext) -> str:
         return f"{entry.simkl_id}-{up_next.episode.code}"
 
     def _up_next(self) -> list[tuple[LibraryEntry, UpNext]]:
-        runtime = self.coordinator.config_entry.runtime_data
         view = LibraryView(
             self.coordinator.library,
             self._media_types,
             self.coordinator.client.image_url,
-            runtime.upcoming,
+            self.calendar,
             dt_util.utcnow(),
         )
         return view.next_to_watch

@@ -126,13 +126,13 @@ async def async_get_statistics(call: ServiceCall) -> ServiceResponse:
     entry = async_get_entry(call)
     runtime = entry.runtime_data
     with simkl_read_errors(call.hass, entry):
-        stats = await runtime.client.get_user_stats(runtime.coordinator.library.account.account_id)
+        stats = await runtime.client.get_user_stats(runtime.library.library.account.account_id)
     return stats.to_dict()
 
 
 async def async_get_upcoming(call: ServiceCall) -> ServiceResponse:
     """Return the episodes and releases of the next days, as the upcoming sensor lists them."""
-    upcoming = async_get_entry(call).runtime_data.upcoming
+    upcoming = async_get_entry(call).runtime_data.calendar
     days = call.data.get(ATTR_DAYS)
     now = dt_util.utcnow()
     until = now + (timedelta(days=days) if days is not None else upcoming.upcoming_days)
