@@ -14,8 +14,8 @@ from homeassistant.util.json import JsonValueType
 from ..api import (
     POSTER_MEDIUM,
     FileMatch,
-    Ids,
     ImageKind,
+    MediaInfo,
     MediaType,
     SearchResult,
     SimklClient,
@@ -38,35 +38,24 @@ from .schemas import (
 
 
 def _search_hit(
-    client: SimklClient,
-    *,
-    media_type: MediaType | None,
-    title: str,
-    year: int | None,
-    ids: Ids,
-    poster: str | None,
+    client: SimklClient, media_type: MediaType | None, media: SearchResult | MediaInfo
 ) -> dict[str, Any]:
+    """Describe a title as search answers list it (a hit without a type is a movie)."""
     library_type = media_type or MediaType.MOVIES
+    ids = media.ids
     return {
         "type": library_type.item_key,
-        "title": title,
-        "year": year,
+        "title": media.title,
+        "year": media.year,
         "ids": ids.to_dict(),
-        "poster": client.image_url(ImageKind.POSTER, poster, POSTER_MEDIUM),
+        "poster": client.image_url(ImageKind.POSTER, media.poster, POSTER_MEDIUM),
         "url": web_url(library_type, ids.simkl, ids.slug) if ids.simkl is not None else None,
     }
 
 
 def _search_result(client: SimklClient, hit: SearchResult) -> dict[str, Any]:
     return {
-        **_search_hit(
-            client,
-            media_type=hit.media_type,
-            title=hit.title,
-            year=hit.year,
-            ids=hit.ids,
-            poster=hit.poster,
-        ),
+        **_search_hit(client, hit.media_type, hit),
         "status": hit.status,
         "total_episodes": hit.total_episodes,
     }
@@ -75,15 +64,7 @@ def _search_result(client: SimklClient, hit: SearchResult) -> dict[str, Any]:
 def _file_result(client: SimklClient, match: FileMatch) -> list[dict[str, Any]]:
     if match.media is None:
         return []
-    media = match.media
-    hit = _search_hit(
-        client,
-        media_type=match.media_type,
-        title=media.title,
-        year=media.year,
-        ids=media.ids,
-        poster=media.poster,
-    )
+    hit = _search_hit(client, match.media_type, match.media)
     episode = match.episode
     hit["episode"] = (
         {"season": episode.season, "number": episode.number, "title": episode.title}
