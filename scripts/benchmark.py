@@ -54,7 +54,8 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_test_home_assistant,
 )
 
-from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
+from custom_components.simkl import helpers
+from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
 from custom_components.simkl.coordinator import SimklDataUpdateCoordinator
 from custom_components.simkl.library_store import LibraryStore
 from custom_components.simkl.sensor import ATTR_DATA, ATTR_ITEMS
@@ -311,7 +312,7 @@ async def _in_home_assistant(action: Callable[[HomeAssistant, str], Awaitable[No
 async def _measure_size(items: int, profile: str | None) -> Figures:
     """Run every phase at one library size; return the figures."""
     fake = FakeProcess(items)
-    os.environ[ENV_API_URL] = fake.url
+    helpers.SIMKL_HOSTS = helpers.SimklHosts(api_url=fake.url, data_url=fake.url)
     figures: Figures = {}
     runs: dict[str, Run] = {}
 

@@ -15,8 +15,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.simkl import helpers
 from custom_components.simkl.api import SimklClient
-from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
+from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
 
 # The account on the fake is the one of the API client's tests.
 from tests.api.conftest import ACCOUNT_ID, CLIENT_ID, add_demo_user, no_time
@@ -91,12 +92,17 @@ def write_lock_seconds() -> float:
 async def fake_simkl(
     monkeypatch: pytest.MonkeyPatch, write_lock_seconds: float
 ) -> AsyncIterator[FakeSimkl]:
-    """Run a fake Simkl on 127.0.0.1 and point the integration at it."""
+    """Run a fake Simkl on 127.0.0.1 and point the integration at it.
+
+    Images keep Simkl's host, so snapshots show the URLs users see.
+    """
     fake = FakeSimkl(
         client_ids=(CLIENT_ID,), write_lock_seconds=write_lock_seconds, max_gets_per_second=None
     )
     await fake.start()
-    monkeypatch.setenv(ENV_API_URL, fake.url)
+    monkeypatch.setattr(
+        helpers, "SIMKL_HOSTS", helpers.SimklHosts(api_url=fake.url, data_url=fake.url)
+    )
     yield fake
     await fake.stop()
 

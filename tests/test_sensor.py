@@ -1,5 +1,6 @@
 """Sensors of a linked account: which exist, their states and their attributes."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
@@ -11,7 +12,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 
-from custom_components.simkl.const import CONF_LISTS, CONF_MEDIA_TYPES, DOMAIN, ENV_IMAGE_URL
+from custom_components.simkl import helpers
+from custom_components.simkl.const import CONF_LISTS, CONF_MEDIA_TYPES, DOMAIN
 from tests.conftest import ACCOUNT_ID, advance_time, setup_integration
 
 if TYPE_CHECKING:
@@ -264,9 +266,11 @@ async def test_posters_from_the_image_host_setting(
     mock_config_entry: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With `SIMKL_IMAGE_URL` (the demo sets it), posters load from that host: an offline
+    """With the image host replaced (the demo does it), posters load from that host: an offline
     demo shows each title's poster instead of a broken image."""
-    monkeypatch.setenv(ENV_IMAGE_URL, fake_simkl.url)
+    monkeypatch.setattr(
+        helpers, "SIMKL_HOSTS", replace(helpers.SIMKL_HOSTS, image_url=fake_simkl.url)
+    )
     await setup_integration(hass, mock_config_entry)
     state = hass.states.get("sensor.alice_last_watched")
     assert state is not None

@@ -1,34 +1,43 @@
 """Builds the API client the same way for setup and for the config flow."""
 
-import os
+from dataclasses import dataclass
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.loader import async_get_loaded_integration
 
 from .api import API_URL, DATA_URL, IMAGE_URL, SimklClient
-from .const import APP_NAME, DOMAIN, ENV_API_URL, ENV_IMAGE_URL, READ_RETRY_BUDGET
+from .const import APP_NAME, DOMAIN, READ_RETRY_BUDGET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimklHosts:
+    """Where the client sends its requests: the API, the calendar files, the images."""
+
+    api_url: str = API_URL
+    data_url: str = DATA_URL
+    image_url: str = IMAGE_URL
+
+
+# Simkl's own hosts, on every install. Only the tests (`tests/conftest.py`) and
+# `scripts/develop` (through `scripts/develop_hass.py`) replace this, to point the integration
+# at the project's fake Simkl server; nothing a user sets can send the token elsewhere.
+SIMKL_HOSTS = SimklHosts()
 
 
 def create_client(
     hass: HomeAssistant, client_id: str, access_token: str | None = None
 ) -> SimklClient:
-    """Return a client on Home Assistant's shared session.
-
-    `SIMKL_API_URL` (a developer setting, documented in the README) points the client at a
-    Simkl-compatible server such as the project's demo server, for both the API and the
-    calendar files; `SIMKL_IMAGE_URL` does the same for posters and fanart. Normal installs
-    leave both unset and talk to Simkl.
-    """
-    api_url = os.environ.get(ENV_API_URL)
+    """Return a client on Home Assistant's shared session, talking to `SIMKL_HOSTS`."""
+    hosts = SIMKL_HOSTS
     return SimklClient(
         async_get_clientsession(hass),
         client_id,
         app_name=APP_NAME,
         app_version=str(async_get_loaded_integration(hass, DOMAIN).version),
         access_token=access_token,
-        api_url=api_url or API_URL,
-        data_url=api_url or DATA_URL,
-        image_url=os.environ.get(ENV_IMAGE_URL) or IMAGE_URL,
+        api_url=hosts.api_url,
+        data_url=hosts.data_url,
+        image_url=hosts.image_url,
         retry_budget=READ_RETRY_BUDGET,
     )
