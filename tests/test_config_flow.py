@@ -19,7 +19,9 @@ from custom_components.simkl.const import (
     CONF_CALENDAR_MOVIES,
     CONF_CLIENT_ID,
     CONF_LISTS,
+    CONF_MEDIA_PLAYERS,
     CONF_MEDIA_TYPES,
+    CONF_MIN_DURATION,
     CONF_SCAN_INTERVAL,
     CONF_UPCOMING_DAYS,
     DOMAIN,
@@ -462,6 +464,8 @@ OPTIONS: dict[str, Any] = {
     CONF_CALENDAR_LISTS: ["watching", "hold"],
     CONF_CALENDAR_MOVIES: False,
     CONF_UPCOMING_DAYS: 14,
+    CONF_MEDIA_PLAYERS: ["media_player.living_room"],
+    CONF_MIN_DURATION: 20,
 }
 
 
@@ -501,6 +505,8 @@ async def test_options_defaults(hass: HomeAssistant, init_integration: MockConfi
         CONF_CALENDAR_LISTS: ["watching", "plantowatch"],
         CONF_CALENDAR_MOVIES: True,
         CONF_UPCOMING_DAYS: 7,
+        CONF_MEDIA_PLAYERS: [],
+        CONF_MIN_DURATION: 10,
     }
 
 
@@ -512,6 +518,9 @@ async def test_options_defaults(hass: HomeAssistant, init_integration: MockConfi
         {CONF_UPCOMING_DAYS: 61},
         {CONF_MEDIA_TYPES: ["podcasts"]},
         {CONF_CALENDAR_LISTS: ["dropped"]},
+        {CONF_MEDIA_PLAYERS: ["light.kitchen"]},
+        {CONF_MIN_DURATION: 0},
+        {CONF_MIN_DURATION: 121},
     ],
 )
 async def test_options_rejected(

@@ -12,7 +12,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.helpers import issue_registry as ir
 import pytest
 
-from custom_components.simkl.api import client as client_module
+from custom_components.simkl.api import transport as transport_module
 from custom_components.simkl.const import DOMAIN, STORAGE_VERSION
 from tests.conftest import ACCOUNT_ID, client_settings
 from tests.fake_simkl import FaultKind
@@ -342,7 +342,7 @@ async def test_rate_limited_setup_is_left_to_setup_retries(account: Account) -> 
     account.fake.inject_fault("/sync/activities", FaultKind.STATUS, status=429, count=None)
     with (
         client_settings(min_get_interval=0.0, min_post_interval=0.0),
-        patch.object(client_module, "asyncio", wraps=asyncio) as client_clock,
+        patch.object(transport_module, "asyncio", wraps=asyncio) as client_clock,
     ):
         client_clock.sleep = AsyncMock()
         await account.setup()

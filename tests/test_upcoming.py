@@ -19,7 +19,7 @@ import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.simkl.api import CalendarEntry, CalendarKind, Ids, ListStatus, MediaType
+from custom_components.simkl.api import CalendarEntry, Ids, ListStatus, MediaType
 from custom_components.simkl.const import (
     CONF_CALENDAR_LISTS,
     CONF_CALENDAR_MOVIES,
@@ -96,7 +96,7 @@ async def test_conditional_fetching(
     assert calendar_requests(fake_simkl) == []
     assert any(path == "GET /sync/activities" for path in fake_simkl.request_paths())
 
-    caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.client")
+    caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.transport")
     await advance_time(hass, frozen_time, NOW + timedelta(hours=6, minutes=30))
     assert calendar_requests(fake_simkl) == ROLLING
     for request in fake_simkl.requests:
@@ -114,8 +114,8 @@ async def test_conditional_fetching(
     await advance_time(hass, frozen_time, NOW + timedelta(hours=13))
     assert calendar_requests(fake_simkl) == ROLLING
     assert (
-        _upcoming(init_integration).files[CalendarKind.TV].airings
-        is not files[CalendarKind.TV].airings
+        _upcoming(init_integration).files[MediaType.SHOWS].airings
+        is not files[MediaType.SHOWS].airings
     )
 
 
@@ -313,10 +313,10 @@ def test_calendar_entries_without_id_or_date_are_skipped() -> None:
 
 def test_file_key_round_trip() -> None:
     """Store keys name the file's path; anything else is refused."""
-    archive = FileKey(CalendarKind.ANIME, 2026, 8)
+    archive = FileKey(MediaType.ANIME, 2026, 8)
     assert archive.storage_key == "2026/8/anime"
     assert FileKey.from_storage_key("2026/8/anime") == archive
-    assert FileKey.from_storage_key("tv") == FileKey(CalendarKind.TV)
+    assert FileKey.from_storage_key("tv") == FileKey(MediaType.SHOWS)
     with pytest.raises(ValueError, match="Not a calendar file"):
         FileKey.from_storage_key("2026/anime")
 

@@ -41,6 +41,7 @@ from .api import (
     SimklInvalidClientError,
     SimklRateLimitError,
 )
+from .changes import ChangeFeed
 from .const import (
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
@@ -185,6 +186,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         self.client = client
         self._store = CacheStore(hass, library_store_key(config_entry.entry_id), what="library")
         self._cached: Library | None = None
+        self.changes = ChangeFeed()
         # Polls refused in a row with 429; each one doubles the wait before the next.
         self._rate_limited = 0
 
@@ -251,6 +253,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         )
         if library is not current:
             self._store.async_delay_save(library.to_json, STORAGE_SAVE_DELAY.total_seconds())
+            self.changes.publish_sync(current, library)
         return library
 
     @override

@@ -4,9 +4,10 @@ import os
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.loader import async_get_loaded_integration
 
 from .api import API_URL, DATA_URL, SimklClient
-from .const import ENV_API_URL, READ_RETRY_BUDGET
+from .const import APP_NAME, DOMAIN, ENV_API_URL, READ_RETRY_BUDGET
 
 
 def create_client(
@@ -22,6 +23,8 @@ def create_client(
     return SimklClient(
         async_get_clientsession(hass),
         client_id,
+        app_name=APP_NAME,
+        app_version=str(async_get_loaded_integration(hass, DOMAIN).version),
         access_token=access_token,
         api_url=api_url or API_URL,
         data_url=api_url or DATA_URL,

@@ -29,7 +29,6 @@ from .api import (
     FANART_MOBILE,
     POSTER_MEDIUM,
     CalendarEntry,
-    CalendarKind,
     CalendarNotModified,
     ImageKind,
     ListStatus,
@@ -90,16 +89,6 @@ MAX_CACHED_ARCHIVES = 36
 # Simkl's own fallbacks when a title has no runtime.
 DEFAULT_TV_RUNTIME = timedelta(minutes=45)
 DEFAULT_ANIME_RUNTIME = timedelta(minutes=25)
-
-_KIND_MEDIA_TYPE = {
-    CalendarKind.TV: MediaType.SHOWS,
-    CalendarKind.ANIME: MediaType.ANIME,
-    CalendarKind.MOVIE_RELEASE: MediaType.MOVIES,
-}
-
-FINALE_SEASON_MIDDLE = 1
-FINALE_SEASON = 2
-FINALE_SERIES = 3
 
 
 def _absolute_url(path: str) -> str:
@@ -174,11 +163,17 @@ class Airing:
         )
 
 
+def _calendar_kind(name: str) -> MediaType | None:
+    """The media type of a calendar file name (tv, anime, movie_release)."""
+    kind = MediaType.parse(name)
+    return kind if kind is not None and kind.calendar_file == name else None
+
+
 @dataclass(frozen=True, slots=True)
 class FileKey:
     """A rolling calendar file (no month) or a monthly archive."""
 
-    kind: CalendarKind
+    kind: MediaType
     year: int | None = None
     month: int | None = None
 
@@ -186,17 +181,17 @@ class FileKey:
     def storage_key(self) -> str:
         """Return the file's path below /calendar/, which also names it in the store."""
         if self.year is None:
-            return str(self.kind)
-        return f"{self.year}/{self.month}/{self.kind}"
+            return self.kind.calendar_file
+        return f"{self.year}/{self.month}/{self.kind.calendar_file}"
 
     @classmethod
     def from_storage_key(cls, key: str) -> Self:
         """Parse a `storage_key`; raises ValueError on anything else."""
         match key.split("/"):
-            case [kind]:
-                return cls(CalendarKind(kind))
-            case [year, month, kind]:
-                return cls(CalendarKind(kind), int(year), int(month))
+            case [name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind)
+            case [year, month, name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind, int(year), int(month))
         msg = f"Not a calendar file: {key}"
         raise ValueError(msg)
 
@@ -362,10 +357,10 @@ class CalendarSelection:
             return self.movies and entry.status is ListStatus.PLAN_TO_WATCH
         return entry.status in self.lists
 
-    def kinds(self, library: Library) -> list[CalendarKind]:
+    def kinds(self, library: Library) -> list[MediaType]:
         """Return the calendar files worth fetching for the followed titles."""
         types = {entry.media_type for entry in library.items.values() if self.follows(entry)}
-        return [kind for kind, media_type in _KIND_MEDIA_TYPE.items() if media_type in types]
+        return [media_type for media_type in MediaType if media_type in types]
 
 
 type ImageUrl = Callable[[ImageKind, str | None, str | None], str | None]
@@ -439,7 +434,7 @@ def _uncovered(
     return parts
 
 
-type RollingFiles = Mapping[CalendarKind, CachedFile]
+type RollingFiles = Mapping[MediaType, CachedFile]
 
 _NO_FILES: RollingFiles = MappingProxyType({})
 
@@ -529,7 +524,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
 
     async def _async_update_data(self) -> RollingFiles:
         now = dt_util.utcnow()
-        rolling: dict[CalendarKind, CachedFile] = {}
+        rolling: dict[MediaType, CachedFile] = {}
         failure: SimklError | None = None
         # A file that fails with no copy to fall back on fails the update.
         with translate_errors("calendar_update_failed"):

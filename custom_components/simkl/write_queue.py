@@ -124,13 +124,13 @@ class PendingWrite(ABC):
         if kind == "scrobble":
             return ScrobbleWrite(
                 action=ScrobbleAction(name),
-                request=ScrobbleRequest.from_json(data["request"]),
+                request=ScrobbleRequest.from_dict(data["request"]),
                 **common,
             )
         if kind == "sync":
             return SyncWrite(
                 endpoint=SyncEndpoint(name),
-                request=SyncRequest.from_json(data["request"]),
+                request=SyncRequest.from_dict(data["request"]),
                 **common,
             )
         msg = f"unknown operation {data['operation']!r}"
@@ -160,7 +160,7 @@ class ScrobbleWrite(PendingWrite):
 
     @override
     def request_json(self) -> dict[str, Any]:
-        return self.request.to_json()
+        return self.request.to_dict()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,7 +181,7 @@ class SyncWrite(PendingWrite):
 
     @override
     def request_json(self) -> dict[str, Any]:
-        return self.request.to_json()
+        return self.request.to_dict()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pytest
 
 from custom_components.simkl.api import (
-    CalendarKind,
     Ids,
     ListStatus,
+    MediaType,
     ScrobbleAction,
     ScrobbleRequest,
     SimklAuthenticationError,
@@ -30,10 +30,10 @@ from custom_components.simkl.api import (
     SimklServerError,
     SyncItem,
     SyncRequest,
-    client as client_module,
+    transport as transport_module,
 )
-from custom_components.simkl.api.client import _error_body, _retry_after
-from tests.conftest import CLIENT_ID
+from custom_components.simkl.api.transport import _error_body, _retry_after
+from tests.api.conftest import CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FaultKind
 
 type ClientFactory = Callable[..., SimklClient]
@@ -151,7 +151,7 @@ async def test_write_lock(start_fake: FakeStarter, make_api_client: ClientFactor
     fake = await start_fake(write_lock_seconds=20)
     user = fake.add_user("carol")
     client = make_api_client(fake=fake, access_token=fake.issue_token(user))
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION), progress=10)
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION), progress=10)
     await client.scrobble(ScrobbleAction.START, movie)
 
     with pytest.raises(SimklRateLimitError) as caught:
@@ -180,7 +180,7 @@ async def test_write_lock_on_a_read_is_not_retried(
 async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Unknown titles and playbacks answer 404 with Simkl's error id, without retries."""
     with pytest.raises(SimklNotFoundError) as caught:
-        await client.get_summary("movies", UNKNOWN_ID)
+        await client.get_summary(MediaType.MOVIES, UNKNOWN_ID)
     assert (caught.value.status, caught.value.error_id) == (404, "id_err")
 
     with pytest.raises(SimklNotFoundError) as caught:
@@ -189,7 +189,8 @@ async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
     with pytest.raises(SimklNotFoundError):
         await client.scrobble(
-            ScrobbleAction.START, ScrobbleRequest(media_type="movie", ids=Ids(simkl=UNKNOWN_ID))
+            ScrobbleAction.START,
+            ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=UNKNOWN_ID)),
         )
     assert fake_simkl.request_paths() == [
         f"GET /movies/{UNKNOWN_ID}",
@@ -200,7 +201,7 @@ async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
 async def test_scrobble_stop_conflict(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Stopping the same title twice within the hour answers 409 with both timestamps."""
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION), progress=95)
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION), progress=95)
     await client.scrobble(ScrobbleAction.STOP, movie)
 
     with pytest.raises(SimklConflictError) as caught:
@@ -216,7 +217,7 @@ async def test_scrobble_stop_conflict(fake_simkl: FakeSimkl, client: SimklClient
 
 async def test_checkin_conflict(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """A second check-in while one runs answers 409 with when the first one ends."""
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=DUNE_PART_TWO))
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=DUNE_PART_TWO))
     await client.scrobble(ScrobbleAction.CHECKIN, movie)
 
     with pytest.raises(SimklConflictError) as caught:
@@ -306,8 +307,8 @@ type Read = Callable[[SimklClient], Awaitable[object]]
         ("/sync/ratings", lambda client: client.get_ratings(), 7),
         ("/sync/playback", lambda client: client.get_playback(), "none"),
         ("/sync/playback", lambda client: client.get_playback(), {"id": 1}),
-        ("/calendar/", lambda client: client.get_calendar(CalendarKind.TV), None),
-        ("/calendar/", lambda client: client.get_calendar(CalendarKind.TV), {"tv": []}),
+        ("/calendar/", lambda client: client.get_calendar(MediaType.SHOWS), None),
+        ("/calendar/", lambda client: client.get_calendar(MediaType.SHOWS), {"tv": []}),
     ],
 )
 async def test_answers_of_the_wrong_kind_are_errors(
@@ -361,7 +362,8 @@ async def test_broken_answers_to_writes(
     fake_simkl.inject_fault("/scrobble/", kind)
     with pytest.raises(SimklConnectionError):
         await client.scrobble(
-            ScrobbleAction.CHECKIN, ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION))
+            ScrobbleAction.CHECKIN,
+            ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION)),
         )
     assert fake_simkl.request_paths() == ["POST /scrobble/checkin"]
 
@@ -419,7 +421,7 @@ async def test_empty_object_answers(fake_simkl: FakeSimkl, client: SimklClient) 
     assert (await client.get_all_items()).shows == []
     assert await client.get_playback() == []
     assert (await client.get_ratings()).movies == []
-    assert await client.get_episodes("tv", 1186633) == []
+    assert await client.get_episodes(MediaType.SHOWS, 1186633) == []
 
 
 # --- messages -------------------------------------------------------------------------------------
@@ -501,7 +503,7 @@ async def test_a_429_waits_what_retry_after_says(
     fake_simkl.inject_fault(
         "/sync/activities", FaultKind.STATUS, status=429, headers={"Retry-After": f"{retry_after}"}
     )
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         spy.sleep = AsyncMock()
         outcome = (await asyncio.gather(client.get_activities(), return_exceptions=True))[0]
     assert [call.args[0] for call in spy.sleep.await_args_list] == sleeps
@@ -526,7 +528,7 @@ async def test_the_budget_counts_the_time_requests_take(
         access_token=access_token, retry_base_delay=1.0, retry_budget=30.0, clock=clock
     )
     fake_simkl.inject_fault("/sync/activities", FaultKind.STATUS, status=503, count=None)
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         spy.sleep = AsyncMock()
         with pytest.raises(SimklServerError):
             await client.get_activities()
@@ -545,7 +547,7 @@ async def test_a_401_from_the_calendar_files_is_not_about_the_token(
     link the account again."""
     fake_simkl.inject_fault("/calendar/", FaultKind.STATUS, status=401, count=None)
     with pytest.raises(SimklClientError) as caught:
-        await client.get_calendar(CalendarKind.TV)
+        await client.get_calendar(MediaType.SHOWS)
     assert not isinstance(caught.value, SimklAuthenticationError)
     assert caught.value.status == 401
 
