@@ -6,8 +6,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.loader import async_get_loaded_integration
 
-from .api import API_URL, DATA_URL, SimklClient
-from .const import APP_NAME, DOMAIN, ENV_API_URL, READ_RETRY_BUDGET
+from .api import API_URL, DATA_URL, IMAGE_URL, SimklClient
+from .const import APP_NAME, DOMAIN, ENV_API_URL, ENV_IMAGE_URL, READ_RETRY_BUDGET
 
 
 def create_client(
@@ -17,7 +17,8 @@ def create_client(
 
     `SIMKL_API_URL` (a developer setting, documented in the README) points the client at a
     Simkl-compatible server such as the project's demo server, for both the API and the
-    calendar files; normal installs leave it unset and talk to Simkl.
+    calendar files; `SIMKL_IMAGE_URL` does the same for posters and fanart. Normal installs
+    leave both unset and talk to Simkl.
     """
     api_url = os.environ.get(ENV_API_URL)
     return SimklClient(
@@ -28,5 +29,6 @@ def create_client(
         access_token=access_token,
         api_url=api_url or API_URL,
         data_url=api_url or DATA_URL,
+        image_url=os.environ.get(ENV_IMAGE_URL) or IMAGE_URL,
         retry_budget=READ_RETRY_BUDGET,
     )
