@@ -14,6 +14,7 @@ from custom_components.simkl.api import (
     ListStatus,
     ScrobbleAction,
     ScrobbleRequest,
+    ScrobbleResult,
     SimklAuthenticationError,
     SimklClient,
     SimklClientError,
@@ -26,6 +27,7 @@ from custom_components.simkl.api import (
     SimklServerError,
     SyncItem,
     SyncRequest,
+    SyncResult,
 )
 from custom_components.simkl.api.client import _error_body, _retry_after
 from tests.conftest import CLIENT_ID
@@ -322,17 +324,66 @@ async def test_broken_answers_to_reads(
     assert len(fake_simkl.requests) >= 2 + GET_ATTEMPTS
 
 
-@pytest.mark.parametrize("kind", [FaultKind.RESET, FaultKind.MALFORMED, FaultKind.EMPTY])
-async def test_broken_answers_to_writes(
-    fake_simkl: FakeSimkl, client: SimklClient, kind: FaultKind
+async def test_a_dropped_connection_fails_a_write_without_repeating_it(
+    fake_simkl: FakeSimkl, client: SimklClient
 ) -> None:
-    """A write that met a broken answer is not repeated: it may have been applied."""
-    fake_simkl.inject_fault("/scrobble/", kind)
+    """A write whose connection dropped is not repeated: it may have been applied."""
+    fake_simkl.inject_fault("/scrobble/", FaultKind.RESET)
     with pytest.raises(SimklConnectionError):
         await client.scrobble(
             ScrobbleAction.CHECKIN, ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION))
         )
     assert fake_simkl.request_paths() == ["POST /scrobble/checkin"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [(FaultKind.MALFORMED, 200), (FaultKind.EMPTY, 201), (FaultKind.HTML, 200)],
+    ids=["not-json", "empty", "proxy-page"],
+)
+async def test_a_2xx_write_answer_is_read_leniently(
+    fake_simkl: FakeSimkl, client: SimklClient, kind: FaultKind, status: int
+) -> None:
+    """Any 2xx to a write means Simkl took it, whatever the body: an empty result, sent once."""
+    fake_simkl.inject_fault("/scrobble/", kind, status=status)
+    fake_simkl.inject_fault("/sync/history", kind, status=status)
+    request = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION))
+
+    assert await client.scrobble(ScrobbleAction.CHECKIN, request) == ScrobbleResult()
+    assert await client.add_to_history(
+        SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))])
+    ) == (SyncResult())
+    assert fake_simkl.request_paths() == ["POST /scrobble/checkin", "POST /sync/history"]
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "header", "wait", "sent"),
+    [
+        (429, None, "3", 3.0, True),
+        (429, None, None, 10.0, False),
+        (400, "RATE_LIMIT", "7", 7.0, True),
+        (400, "RATE_LIMIT", None, 20.0, False),
+        (400, "RATE_LIMIT", "later", 20.0, False),
+    ],
+)
+async def test_rate_limits_carry_the_wait_simkl_asked_for(
+    fake_simkl: FakeSimkl,
+    *,
+    client: SimklClient,
+    status: int,
+    error: str | None,
+    header: str | None,
+    wait: float,
+    sent: bool,
+) -> None:
+    """A Retry-After header sets the wait of a 429 and of the write lock."""
+    headers = {"Retry-After": header} if header is not None else {}
+    fake_simkl.inject_fault(
+        "/sync/history", FaultKind.STATUS, status=status, error=error, headers=headers
+    )
+    with pytest.raises(SimklRateLimitError) as caught:
+        await client.add_to_history(SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))]))
+    assert (caught.value.retry_after, caught.value.retry_after_sent) == (wait, sent)
 
 
 async def test_timeouts(

@@ -1,18 +1,19 @@
 """The Simkl integration: links a Simkl account (TV, anime and movie tracker)."""
 
-from homeassistant.const import CONF_ACCESS_TOKEN, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_CLIENT_ID, DOMAIN, STORAGE_VERSION
+from .const import DOMAIN, STORAGE_VERSION
 from .coordinator import SimklDataUpdateCoordinator, library_store_key
 from .data import SimklConfigEntry, SimklRuntimeData
-from .helpers import create_client
+from .helpers import pop_linked_account
 from .services import async_setup_services
 from .upcoming import SimklUpcomingCoordinator, calendar_store_key
-from .write_queue import SimklWriteQueue, writes_store_key
+from .write_queue import async_get_write_queue, async_stop_write_queue, refused_issue_id
+from .write_store import WriteFiles
 
 PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -25,32 +26,44 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bool:
-    """Set up one linked Simkl account."""
-    client = create_client(hass, entry.data[CONF_CLIENT_ID], entry.data[CONF_ACCESS_TOKEN])
+    """Set up one linked Simkl account.
+
+    The write queue starts first and outlives a failed setup, so writes queue even while
+    Simkl is down or the token is refused. With a stored library (or the account the config
+    flow just read) setup does not wait for Simkl: the entities show what is stored while
+    the first sync and the calendar files are fetched in the background.
+    """
+    writes = await async_get_write_queue(hass, entry)
+    client = writes.client
     coordinator = SimklDataUpdateCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
+    if await coordinator.async_load_stored(pop_linked_account(hass, entry)):
+        entry.async_create_task(
+            hass, coordinator.async_refresh(), f"{DOMAIN} first sync of {entry.title}"
+        )
+    else:
+        await coordinator.async_config_entry_first_refresh()
     upcoming = SimklUpcomingCoordinator(hass, entry, client, coordinator)
     await upcoming.async_start()
-    writes = SimklWriteQueue(hass, entry, client, coordinator.async_request_refresh)
-    await writes.async_load()
+    writes.on_written = coordinator.async_request_refresh
     entry.runtime_data = SimklRuntimeData(
         client=client, coordinator=coordinator, upcoming=upcoming, writes=writes
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    writes.async_start()
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bool:
-    """Unload a Simkl account."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a Simkl account; its queue stops after the write in flight."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await async_stop_write_queue(hass, entry.entry_id)
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
-    """Delete the stored library, calendar and unsent writes of a removed account."""
-    for key in (
-        library_store_key(entry.entry_id),
-        calendar_store_key(entry.entry_id),
-        writes_store_key(entry.entry_id),
-    ):
+    """Delete the stored library, calendar and writes of a removed account."""
+    await async_stop_write_queue(hass, entry.entry_id)
+    for key in (library_store_key(entry.entry_id), calendar_store_key(entry.entry_id)):
         await Store[dict[str, object]](hass, STORAGE_VERSION, key).async_remove()
+    await WriteFiles(hass, entry.entry_id).async_remove()
+    ir.async_delete_issue(hass, DOMAIN, refused_issue_id(entry.entry_id))

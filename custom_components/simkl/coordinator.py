@@ -36,6 +36,7 @@ from .api import (
     SimklError,
     SimklInvalidClientError,
     SimklRateLimitError,
+    UserSettings,
 )
 from .const import (
     CONF_SCAN_INTERVAL,
@@ -152,6 +153,8 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         self._cached: Library | None = None
         # Polls refused in a row with 429; each one doubles the wait before the next.
         self._rate_limited = 0
+        # Set once shut down: an update still running then must not save the library again.
+        self._shut_down = False
 
     async def _async_setup(self) -> None:
         """Load the stored library, or read the account when there is none."""
@@ -160,6 +163,16 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             with translate_errors():
                 settings = await self.client.get_user_settings()
             self._cached = Library(account=Account.from_api(settings))
+
+    async def async_load_stored(self, linked: UserSettings | None) -> bool:
+        """Use the stored library, else the account the config flow just read.
+
+        True when either exists: setup then need not wait for Simkl.
+        """
+        self._cached = await self._async_load_cache()
+        if self._cached is None and linked is not None:
+            self._cached = Library(account=Account.from_api(linked))
+        return self._cached is not None
 
     async def _async_load_cache(self) -> Library | None:
         library = await self._store.async_load_copy(Library.from_json)
@@ -187,7 +200,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
                 err.retry_after = self._rate_limit_wait(err.retry_after)
             raise
         self._rate_limited = 0
-        if library is not current:
+        if library is not current and not self._shut_down:
             self._store.async_delay_save(library.to_json, STORAGE_SAVE_DELAY.total_seconds())
         return library
 
@@ -198,6 +211,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         A delayed save left pending would write the file after an unload, and after a
         removal bring back the file `async_remove_entry` just deleted.
         """
+        self._shut_down = True
         await super().async_shutdown()
         synced: Library | None = self.data
         if synced is not None:

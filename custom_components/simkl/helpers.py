@@ -1,12 +1,20 @@
 """Builds the API client the same way for setup and for the config flow."""
 
 import os
+from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util.hass_dict import HassKey
 
-from .api import API_URL, DATA_URL, SimklClient
-from .const import ENV_API_URL, READ_RETRY_BUDGET
+from .api import API_URL, DATA_URL, SimklClient, UserSettings
+from .const import DOMAIN, ENV_API_URL, READ_RETRY_BUDGET
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+
+# Accounts the config flow has just read, by account id, until their entry is set up.
+_LINKED_ACCOUNTS: HassKey[dict[str, UserSettings]] = HassKey(f"{DOMAIN}_linked_accounts")
 
 
 def create_client(
@@ -27,3 +35,16 @@ def create_client(
         data_url=api_url or DATA_URL,
         retry_budget=READ_RETRY_BUDGET,
     )
+
+
+def hand_over_account(hass: HomeAssistant, settings: UserSettings) -> None:
+    """Keep the account the config flow read for the entry it creates or reloads.
+
+    The entry then need not read it again: one request less, within Simkl's 1 POST/s.
+    """
+    hass.data.setdefault(_LINKED_ACCOUNTS, {})[str(settings.account_id)] = settings
+
+
+def pop_linked_account(hass: HomeAssistant, entry: ConfigEntry) -> UserSettings | None:
+    """Take the account the config flow handed over for this entry, if any."""
+    return hass.data.get(_LINKED_ACCOUNTS, {}).pop(entry.unique_id or "", None)

@@ -40,7 +40,6 @@ from .api import (
     SimklNotFoundError,
     SyncEpisodeNumber,
     SyncItem,
-    SyncRequest,
     SyncResult,
     SyncSeason,
 )
@@ -60,7 +59,8 @@ from .scrobble import (
     check_season_given,
     no_item_error,
 )
-from .write_queue import ScrobbleWrite, SyncEndpoint, SyncWrite, WriteOutcome
+from .write_queue import WriteOutcome, async_get_write_queue_of_call
+from .write_store import ScrobbleWrite, SyncEndpoint, SyncWrite, sync_request
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -236,16 +236,6 @@ def _describe_item(
     return name
 
 
-def _sync_request(media_type: ItemType, item: SyncItem) -> SyncRequest:
-    match media_type:
-        case "movie":
-            return SyncRequest(movies=[item])
-        case "show":
-            return SyncRequest(shows=[item])
-        case "anime":
-            return SyncRequest(anime=[item])
-
-
 def _item_from_call(call: ServiceCall, **fields: Any) -> SyncItem:
     """Build the item a library action names; raises when it names none."""
     ids = Ids.from_json(call.data.get(ATTR_IDS, {}))
@@ -267,13 +257,18 @@ async def _async_submit(
 ) -> ServiceResponse:
     """Send a library change of the item the call names, or queue it."""
     write = SyncWrite(
-        endpoint=endpoint, request=_sync_request(call.data[ATTR_TYPE], item), label=label
+        endpoint=endpoint, request=sync_request(call.data[ATTR_TYPE], item), label=label
     )
-    outcome = await async_get_entry(call).runtime_data.writes.async_submit(write)
+    outcome = await (await async_get_write_queue_of_call(call)).async_submit(write)
     response: dict[str, Any] = {"status": _status(outcome), "item": write.label}
     if isinstance(outcome.result, SyncResult):
         response["added"] = outcome.result.added
         response["deleted"] = outcome.result.deleted
+        if outcome.result.not_found_count:
+            # Simkl took the rest of the change.
+            response["not_found"] = {
+                section: entries for section, entries in outcome.result.not_found.items() if entries
+            }
     return response
 
 
@@ -285,7 +280,7 @@ def _status(outcome: WriteOutcome) -> str:
 
 
 async def _async_scrobble(call: ServiceCall) -> ServiceResponse:
-    writes = async_get_entry(call).runtime_data.writes
+    writes = await async_get_write_queue_of_call(call)
     action: ScrobbleAction = call.data[ATTR_ACTION]
     request = build_scrobble_request(call.hass, call.data, action)
     write = ScrobbleWrite(

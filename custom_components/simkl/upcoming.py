@@ -486,13 +486,15 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         return self.data if self.data is not None else _NO_FILES
 
     async def async_start(self) -> None:
-        """Read the stored files, fetch those due, and follow the library.
+        """Read the stored files, fetch those due in the background, and follow the library.
 
-        A failure is logged and retried with the next update instead of failing the entry:
-        the library's entities do not need the calendar.
+        Setup does not wait for the CDN, and a failure is logged and retried with the next
+        update instead of failing the entry: the library's entities do not need the calendar.
         """
         await self._async_load_stored()
-        await self.async_refresh()
+        self.config_entry.async_create_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} calendar of {self.config_entry.title}"
+        )
         self.config_entry.async_on_unload(
             self.library_coordinator.async_add_listener(self._async_library_updated)
         )

@@ -111,6 +111,14 @@ class FaultKind(StrEnum):
     MALFORMED = "malformed"
     EMPTY = "empty"
     RESET = "reset"
+    # A page of a proxy or of Cloudflare in front of Simkl: HTML, with the fault's status.
+    HTML = "html"
+    # The request is handled at once, its answer held back like a DELAY's.
+    SLOW_ANSWER = "slow_answer"
+
+
+# Faults that replace an answer's body: a POST is handled first, so only its answer is lost.
+_MANGLING = frozenset({FaultKind.MALFORMED, FaultKind.EMPTY, FaultKind.HTML})
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +161,13 @@ class Fault:
     body: Any
     delay: float
     method: str | None
+    headers: dict[str, str]
+
+    def loses_answer(self, method: str) -> bool:
+        """Whether a write is handled and only its (2xx) answer replaced."""
+        if method != "POST" or self.kind not in _MANGLING:
+            return False
+        return self.kind is not FaultKind.HTML or 200 <= self.status < 300
 
 
 class ApiError(Exception):
@@ -247,12 +262,15 @@ class FakeSimkl:
             auto_approve_after=auto_approve_after,
         )
         self.requests: list[LoggedRequest] = []
+        # The requests the API took (answered 2xx by its handler, not by an injected fault).
+        self.applied: list[LoggedRequest] = []
         self._faults: list[Fault] = []
         self._limiter = _RateLimiter()
         self._calendar_changed = self.now().replace(microsecond=0)
         self._routes: dict[AbstractRoute, _Route] = {}
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        self._release = asyncio.Event()
         self._url: str | None = None
 
     # --- Lifecycle ---------------------------------------------------------------------------
@@ -262,8 +280,9 @@ class FakeSimkl:
         if self._runner is not None:
             msg = "the fake Simkl server is already running"
             raise RuntimeError(msg)
-        # A new event each time: an event binds to the loop that first waits on it.
+        # New events each time: an event binds to the loop that first waits on it.
         self._stopping = asyncio.Event()
+        self._release = asyncio.Event()
         runner = web.AppRunner(self._make_app(), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -364,16 +383,31 @@ class FakeSimkl:
         body: Any = None,
         delay: float = 0.0,
         method: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Make the next ``count`` requests whose path starts with ``path`` fail.
 
         ``count=None`` keeps the fault until `clear_faults`. Faults apply before every
         other check, in the order they were injected. ``method`` limits the fault to one
-        verb. aiohttp sends an idempotent request (GET, DELETE) once more when the connection
+        verb; ``headers`` are added to a STATUS or HTML answer (e.g. ``Retry-After``).
+        aiohttp sends an idempotent request (GET, DELETE) once more when the connection
         drops, so a RESET meant to reach such a caller needs ``count=2``.
+
+        MALFORMED, EMPTY and a 2xx HTML replace the answer; a POST is handled before (Simkl
+        took the write, the answer was mangled on the way back). A DELAY holds the request
+        for ``delay`` seconds (or until `release_delayed`), then handles it as usual. A
+        SLOW_ANSWER handles the request at once and holds only the answer: Simkl recorded a
+        write whose answer comes too late for the client.
         """
         method = method.upper() if method else None
-        self._faults.append(Fault(path, kind, count, status, error, body, delay, method))
+        self._faults.append(
+            Fault(path, kind, count, status, error, body, delay, method, dict(headers or {}))
+        )
+
+    def release_delayed(self) -> None:
+        """End the wait of every request or answer held back; later ones wait again."""
+        self._release.set()
+        self._release = asyncio.Event()
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
@@ -382,6 +416,7 @@ class FakeSimkl:
     def clear_requests(self) -> None:
         """Forget the logged requests."""
         self.requests.clear()
+        self.applied.clear()
 
     def request_paths(self) -> list[str]:
         """Return the logged requests as ``"GET /sync/activities"`` (without query)."""
@@ -563,32 +598,49 @@ class FakeSimkl:
                 payload = json.loads(raw)
         request["json"] = payload
         request["json_valid"] = not raw or payload is not None or raw.strip() == b"null"
-        self.requests.append(
-            LoggedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                headers=Headers((key.lower(), value) for key, value in request.headers.items()),
-                json=payload,
-                time=self.now(),
-            )
+        logged = LoggedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=Headers((key.lower(), value) for key, value in request.headers.items()),
+            json=payload,
+            time=self.now(),
         )
+        self.requests.append(logged)
+        fault = self._take_fault(request)
+        if fault is not None and fault.kind is FaultKind.SLOW_ANSWER:
+            answer = await self._handle(request, handler, logged)
+            await self._apply_fault(request, fault)
+            return answer
+        if fault is not None and fault.loses_answer(request.method):
+            # The write is taken; only its answer is lost on the way back.
+            answer = await self._handle(request, handler, logged)
+            if not 200 <= answer.status < 300:
+                return answer
+            return await self._apply_fault(request, fault) or answer
+        if fault is not None:
+            response = await self._apply_fault(request, fault)
+            if response is not None:
+                return response
+        return await self._handle(request, handler, logged)
+
+    async def _handle(
+        self, request: web.Request, handler: Handler, logged: LoggedRequest
+    ) -> web.StreamResponse:
         try:
-            fault = self._take_fault(request)
-            if fault is not None:
-                response = await self._apply_fault(request, fault)
-                if response is not None:
-                    return response
             spec = self._routes.get(request.match_info.route)
             if spec is not None:
                 self._check(request, spec)
-            return await handler(request)
+            answer = await handler(request)
         except ApiError as error:
             return error.response()
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
             return ApiError(exc.status, _DEFAULT_ERRORS.get(exc.status, "error")).response()
+        if 200 <= answer.status < 300:
+            self.applied.append(logged)
+        return answer
 
     def _take_fault(self, request: web.Request) -> Fault | None:
         for fault in self._faults:
@@ -604,12 +656,18 @@ class FakeSimkl:
         match fault.kind:
             case FaultKind.STATUS:
                 error = fault.error or _DEFAULT_ERRORS.get(fault.status, "error")
-                return ApiError(fault.status, error, body=fault.body).response()
-            case FaultKind.DELAY:
-                # Waiting on the stop event rather than sleeping lets `stop` end the wait,
-                # which matters when a test has frozen the clock the event loop runs on.
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), fault.delay)
+                response = ApiError(fault.status, error, body=fault.body).response()
+                response.headers.update(fault.headers)
+                return response
+            case FaultKind.HTML:
+                return web.Response(
+                    status=fault.status,
+                    text="<html><body><h1>Attention Required! | Cloudflare</h1></body></html>",
+                    content_type="text/html",
+                    headers=fault.headers,
+                )
+            case FaultKind.DELAY | FaultKind.SLOW_ANSWER:
+                await self._hold(fault.delay)
                 return None
             case FaultKind.MALFORMED:
                 return web.Response(
@@ -617,12 +675,27 @@ class FakeSimkl:
                     content_type="application/json",
                 )
             case FaultKind.EMPTY:
-                return web.Response(body=b"", content_type="application/json")
+                return web.Response(
+                    status=201 if request.method == "POST" else 200,
+                    body=b"",
+                    content_type="application/json",
+                )
             case FaultKind.RESET:
                 if request.transport is not None:
                     request.transport.abort()
                 # aiohttp drops this answer quietly: the connection is already gone.
                 return web.Response(status=500)
+
+    async def _hold(self, delay: float) -> None:
+        """Wait `delay` seconds, or until `stop` or `release_delayed`.
+
+        Waiting on events rather than sleeping lets both end the wait, which matters when a
+        test has frozen the event loop's clock.
+        """
+        waits = [asyncio.ensure_future(event.wait()) for event in (self._stopping, self._release)]
+        await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
 
     def _check(self, request: web.Request, spec: _Route) -> None:
         """Apply Simkl's checks: client id (412), token (401), per-second caps (429)."""

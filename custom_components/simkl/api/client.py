@@ -4,6 +4,10 @@ Every request goes through `SimklClient._request`, which identifies the applicat
 requests to Simkl's limits (10 GET/s and 1 POST/s), maps error statuses to typed exceptions
 and retries failed GETs. Writes are never retried here: the caller decides whether repeating
 a POST is safe.
+
+Simkl counts its limits per access token (per client id for calls without one), not per
+connection, so the pacers are shared by every client of the same token or client id on the
+same aiohttp session: the config flow, the entry and an entry being reloaded take turns.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
+from weakref import WeakKeyDictionary
 
 import aiohttp
 from yarl import URL
@@ -89,31 +94,45 @@ class _Response:
 
 
 class _Pacer:
-    """Runs requests of one kind one at a time, `interval` seconds apart.
+    """Runs requests of one kind one at a time, at least `interval` seconds apart.
 
     The interval counts from the end of the previous request rather than its start: Simkl
     measures the rate on arrival, and network jitter could otherwise squeeze two requests
     sent `interval` apart into a shorter window there.
     """
 
-    def __init__(self, interval: float) -> None:
-        self._interval = interval
+    def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._last_end: float | None = None
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def turn(self, interval: float) -> AsyncIterator[None]:
         """Wait for this request's turn and hold it until the request is done."""
         async with self._lock:
             loop = asyncio.get_running_loop()
             if self._last_end is not None:
-                delay = self._last_end + self._interval - loop.time()
+                # Never more than `interval`, should the clock have been set back.
+                delay = min(self._last_end + interval - loop.time(), interval)
                 if delay > 0:
                     await asyncio.sleep(delay)
             try:
                 yield
             finally:
                 self._last_end = loop.time()
+
+
+# One pacer per (credential, verb class) among the clients of one aiohttp session (Home
+# Assistant has one per instance), as the session's requests share one event loop.
+_PACERS: WeakKeyDictionary[aiohttp.ClientSession, dict[tuple[str, str, str], _Pacer]] = (
+    WeakKeyDictionary()
+)
+
+
+def _shared_pacer(
+    session: aiohttp.ClientSession, scope: str, credential: str, verbs: str
+) -> _Pacer:
+    pacers = _PACERS.setdefault(session, {})
+    return pacers.setdefault((scope, credential, verbs), _Pacer())
 
 
 def _segment(value: str | int) -> str:
@@ -125,19 +144,29 @@ def _is_transient(err: SimklError) -> bool:
     return isinstance(err, SimklConnectionError | SimklServerError) or err.status == 429
 
 
-def _retry_after(header: str | None) -> float:
+def _asked_wait(header: str | None) -> float | None:
+    """The wait a `Retry-After` header asks for, in seconds; None without a usable one."""
     try:
-        seconds = float(header) if header is not None else RATE_LIMIT_RETRY_AFTER
+        seconds = float(header) if header is not None else None
     except ValueError:
-        return RATE_LIMIT_RETRY_AFTER
-    return seconds if seconds >= 0 else RATE_LIMIT_RETRY_AFTER
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
+def _retry_after(header: str | None) -> float:
+    asked = _asked_wait(header)
+    return RATE_LIMIT_RETRY_AFTER if asked is None else asked
+
+
+def _json_or_none(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def _error_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return {}
+    body = _json_or_none(raw)
     return body if isinstance(body, dict) else {}
 
 
@@ -167,6 +196,7 @@ class SimklClient:
         data_url: str = DATA_URL,
         image_url: str = IMAGE_URL,
         request_timeout: float = 20.0,
+        write_timeout: float = 8.0,
         retry_budget: float = 30.0,
         retry_base_delay: float = 1.0,
         min_get_interval: float = 0.1,
@@ -176,7 +206,9 @@ class SimklClient:
 
         GETs are retried with exponential backoff from `retry_base_delay`, sleeping at most
         `retry_budget` seconds in total (no retries when either is 0). DELETE shares the
-        POST pacing, as Simkl only documents limits for reads and writes.
+        POST pacing, as Simkl only documents limits for reads and writes. Writes time out
+        after `write_timeout`, short enough for a write in flight to end within the 10 s
+        Home Assistant waits for an unloading entry's tasks.
         """
         self._session = session
         self._client_id = client_id
@@ -187,10 +219,11 @@ class SimklClient:
         self._data_url = data_url.rstrip("/")
         self._image_url = image_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._write_timeout = aiohttp.ClientTimeout(total=write_timeout)
         self._retry_budget = retry_budget
         self._retry_base_delay = retry_base_delay
-        self._get_pacer = _Pacer(min_get_interval)
-        self._write_pacer = _Pacer(min_post_interval)
+        self._min_get_interval = min_get_interval
+        self._min_post_interval = min_post_interval
 
     @property
     def access_token(self) -> str | None:
@@ -358,7 +391,7 @@ class SimklClient:
     async def scrobble(self, action: ScrobbleAction, request: ScrobbleRequest) -> ScrobbleResult:
         """Report a real player event; raises SimklConflictError when already scrobbled."""
         response = await self._request(
-            "POST", f"{self._api_url}/scrobble/{action}", body=request.to_json()
+            "POST", f"{self._api_url}/scrobble/{action}", body=request.to_json(), lenient=True
         )
         return ScrobbleResult.from_json(response.data)
 
@@ -452,7 +485,9 @@ class SimklClient:
     # --- transport --------------------------------------------------------------------------
 
     async def _sync_write(self, path: str, request: SyncRequest) -> SyncResult:
-        response = await self._request("POST", f"{self._api_url}{path}", body=request.to_json())
+        response = await self._request(
+            "POST", f"{self._api_url}{path}", body=request.to_json(), lenient=True
+        )
         return SyncResult.from_json(response.data)
 
     async def _request(
@@ -466,8 +501,14 @@ class SimklClient:
         send_token: bool = True,
         expect_json: bool = True,
         not_modified_ok: bool = False,
+        lenient: bool = False,
     ) -> _Response:
-        """Send one API call, retrying transient GET failures within the retry budget."""
+        """Send one API call, retrying transient GET failures within the retry budget.
+
+        `lenient` is for writes: any 2xx means Simkl took the write, so a body that is empty
+        or not JSON (a proxy's page) reads as None instead of failing, which would send the
+        write again.
+        """
         slept = 0.0
         delay = self._retry_base_delay
         while True:
@@ -481,6 +522,7 @@ class SimklClient:
                     send_token=send_token,
                     expect_json=expect_json,
                     not_modified_ok=not_modified_ok,
+                    lenient=lenient,
                 )
             except SimklError as err:
                 if (
@@ -506,6 +548,7 @@ class SimklClient:
         send_token: bool,
         expect_json: bool,
         not_modified_ok: bool,
+        lenient: bool = False,
     ) -> _Response:
         what = f"{method} {urlsplit(url).path}"
         request_headers = {"simkl-api-key": self._client_id, "User-Agent": self._user_agent}
@@ -518,8 +561,15 @@ class SimklClient:
                 data = json.dumps(body).encode()
         if headers:
             request_headers.update(headers)
-        pacer = self._get_pacer if method == "GET" else self._write_pacer
-        async with pacer.turn():
+        reading = method == "GET"
+        token = self._access_token if send_token else None
+        pacer = _shared_pacer(
+            self._session,
+            "token" if token else "client",
+            token or self._client_id,
+            "get" if reading else "post",
+        )
+        async with pacer.turn(self._min_get_interval if reading else self._min_post_interval):
             try:
                 async with self._session.request(
                     method,
@@ -527,7 +577,7 @@ class SimklClient:
                     params={**self._identity, **(params or {})},
                     headers=request_headers,
                     data=data,
-                    timeout=self._timeout,
+                    timeout=self._timeout if reading else self._write_timeout,
                 ) as resp:
                     status = resp.status
                     raw = await resp.read()
@@ -548,6 +598,8 @@ class SimklClient:
             raise self._status_error(status, raw, what, retry_after)
         if not expect_json or status == 204:
             return _Response(status, None, last_modified)
+        if lenient:
+            return _Response(status, _json_or_none(raw), last_modified)
         if not raw.strip():
             msg = f"Simkl sent an empty answer ({what}, HTTP {status})"
             raise SimklConnectionError(msg, status=status)
@@ -572,16 +624,22 @@ class SimklClient:
         message = self._redact(message)
         if status == 401:
             return SimklAuthenticationError(message, status=status, error_id=error_id)
+        asked = _asked_wait(retry_after)
         if status == 429:
             return SimklRateLimitError(
-                message, status=status, error_id=error_id, retry_after=_retry_after(retry_after)
+                message,
+                status=status,
+                error_id=error_id,
+                retry_after=_retry_after(retry_after),
+                retry_after_sent=asked is not None,
             )
         if status == 400 and error_id is not None and error_id.upper() == "RATE_LIMIT":
             return SimklRateLimitError(
                 message,
                 status=status,
                 error_id=error_id,
-                retry_after=WRITE_LOCK_RETRY_AFTER,
+                retry_after=WRITE_LOCK_RETRY_AFTER if asked is None else asked,
+                retry_after_sent=asked is not None,
                 write_lock=True,
             )
         if status == 404:

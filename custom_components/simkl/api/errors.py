@@ -49,7 +49,9 @@ class SimklAuthenticationError(SimklClientError):
 class SimklRateLimitError(SimklClientError):
     """429, or 400 `RATE_LIMIT` when the per-user 20-second write lock is held.
 
-    `retry_after` is the suggested wait in seconds; `write_lock` tells the two cases apart.
+    `retry_after` is the suggested wait in seconds, `retry_after_sent` whether Simkl sent it
+    (a `Retry-After` header) rather than it being the documented default; `write_lock` tells
+    the two cases apart.
     """
 
     def __init__(
@@ -59,11 +61,13 @@ class SimklRateLimitError(SimklClientError):
         status: int | None = None,
         error_id: str | None = None,
         retry_after: float = RATE_LIMIT_RETRY_AFTER,
+        retry_after_sent: bool = False,
         write_lock: bool = False,
     ) -> None:
         """Store the suggested wait and whether the write lock caused the refusal."""
         super().__init__(message, status=status, error_id=error_id)
         self.retry_after = retry_after
+        self.retry_after_sent = retry_after_sent
         self.write_lock = write_lock
 
 
