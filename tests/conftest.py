@@ -1,12 +1,11 @@
 """Shared fixtures: a fake Simkl server per test and a linked account on it."""
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
-import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import persistent_notification
 from homeassistant.const import CONF_ACCESS_TOKEN, Platform
@@ -18,10 +17,11 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.simkl.api import SimklClient
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
+
+# The account on the fake is the one of the API client's tests.
+from tests.api.conftest import ACCOUNT_ID, CLIENT_ID, add_demo_user, no_time
 from tests.fake_simkl import FakeSimkl, FakeUser
 
-CLIENT_ID = "test-client-id"
-ACCOUNT_ID = 424242
 CALENDAR_ENTITY_ID = "calendar.alice_upcoming"
 
 
@@ -35,7 +35,7 @@ def _local_sockets(socket_enabled: None) -> None:
     """Open sockets before `hass` exists: every test talks to the fake over 127.0.0.1."""
 
 
-def client_settings(**settings: float) -> AbstractContextManager[object]:
+def client_settings(**settings: Any) -> AbstractContextManager[object]:
     """Build the integration's API clients with `settings` instead of the ones it picks."""
 
     def build(*args: Any, **kwargs: Any) -> SimklClient:
@@ -48,7 +48,11 @@ def client_settings(**settings: float) -> AbstractContextManager[object]:
 def fast_client() -> Iterator[None]:
     """Keep the client's pacing and retry backoff from slowing the tests down."""
     with client_settings(
-        min_get_interval=0.0, min_post_interval=0.0, retry_base_delay=0.001, retry_budget=0.05
+        min_get_interval=0.0,
+        min_post_interval=0.0,
+        retry_base_delay=0.001,
+        retry_budget=0.05,
+        clock=no_time,
     ):
         yield
 
@@ -58,41 +62,6 @@ def no_client_retries() -> Iterator[None]:
     """Let failed requests fail at once: the client's retries would sleep on a frozen clock."""
     with client_settings(min_get_interval=0.0, min_post_interval=0.0, retry_budget=0.0):
         yield
-
-
-@pytest.fixture
-async def make_api_client(
-    fake_simkl: FakeSimkl,
-) -> AsyncIterator[Callable[..., SimklClient]]:
-    """Build API clients aimed at the fake, without Home Assistant, on one aiohttp session.
-
-    Pacing and backoff are fast unless a test passes its own values.
-    """
-    async with aiohttp.ClientSession() as session:
-
-        def make(
-            *,
-            fake: FakeSimkl = fake_simkl,
-            client_id: str = CLIENT_ID,
-            access_token: str | None = None,
-            **options: Any,
-        ) -> SimklClient:
-            return SimklClient(
-                session,
-                client_id,
-                access_token=access_token,
-                **{
-                    "api_url": fake.url,
-                    "data_url": fake.url,
-                    "min_get_interval": 0.0,
-                    "min_post_interval": 0.0,
-                    "retry_base_delay": 0.001,
-                    "retry_budget": 0.05,
-                    **options,
-                },
-            )
-
-        yield make
 
 
 @pytest.fixture
@@ -135,9 +104,7 @@ async def fake_simkl(
 @pytest.fixture
 def simkl_user(fake_simkl: FakeSimkl) -> FakeUser:
     """A Simkl account with the demo library."""
-    user = fake_simkl.add_user(name="alice", account_id=ACCOUNT_ID)
-    fake_simkl.seed_demo_library(user)
-    return user
+    return add_demo_user(fake_simkl)
 
 
 @pytest.fixture

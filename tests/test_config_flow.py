@@ -19,7 +19,9 @@ from custom_components.simkl.const import (
     CONF_CALENDAR_MOVIES,
     CONF_CLIENT_ID,
     CONF_LISTS,
+    CONF_MEDIA_PLAYERS,
     CONF_MEDIA_TYPES,
+    CONF_MIN_DURATION,
     CONF_SCAN_INTERVAL,
     CONF_UPCOMING_DAYS,
     DOMAIN,
@@ -37,6 +39,7 @@ PIN_INTERVAL = 5
 PIN_EXPIRES_IN = 900
 OTHER_CLIENT_ID = "other-client-id"
 OTHER_ACCOUNT_ID = 777
+SIMKL_DEVELOPER_PAGE = "https://simkl.com/settings/developer/"
 
 # The PIN is polled on a frozen clock, where the client's retry backoff would never end.
 pytestmark = pytest.mark.usefixtures("no_client_retries")
@@ -265,6 +268,8 @@ async def test_invalid_client_id_then_fixed(hass: HomeAssistant, fake_simkl: Fak
     assert result["step_id"] == "user"
     assert result["errors"] == {"base": "invalid_client_id"}
     assert _suggested(result) == {CONF_CLIENT_ID: "not-registered"}
+    # The form links to where client ids come from (the strings themselves hold no URLs).
+    assert result["description_placeholders"] == {"developer_url": SIMKL_DEVELOPER_PAGE}
 
     result = await _submit(hass, result, f"  {CLIENT_ID} ")
     assert result["type"] is FlowResultType.SHOW_PROGRESS
@@ -409,6 +414,7 @@ async def test_reconfigure_new_client_id(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert _suggested(result) == {CONF_CLIENT_ID: CLIENT_ID}
+    assert result["description_placeholders"] == {"developer_url": SIMKL_DEVELOPER_PAGE}
 
     result = await _submit(hass, result, "not-registered")
     assert result["step_id"] == "reconfigure"
@@ -458,6 +464,8 @@ OPTIONS: dict[str, Any] = {
     CONF_CALENDAR_LISTS: ["watching", "hold"],
     CONF_CALENDAR_MOVIES: False,
     CONF_UPCOMING_DAYS: 14,
+    CONF_MEDIA_PLAYERS: ["media_player.living_room"],
+    CONF_MIN_DURATION: 20,
 }
 
 
@@ -497,6 +505,8 @@ async def test_options_defaults(hass: HomeAssistant, init_integration: MockConfi
         CONF_CALENDAR_LISTS: ["watching", "plantowatch"],
         CONF_CALENDAR_MOVIES: True,
         CONF_UPCOMING_DAYS: 7,
+        CONF_MEDIA_PLAYERS: [],
+        CONF_MIN_DURATION: 10,
     }
 
 
@@ -508,6 +518,9 @@ async def test_options_defaults(hass: HomeAssistant, init_integration: MockConfi
         {CONF_UPCOMING_DAYS: 61},
         {CONF_MEDIA_TYPES: ["podcasts"]},
         {CONF_CALENDAR_LISTS: ["dropped"]},
+        {CONF_MEDIA_PLAYERS: ["light.kitchen"]},
+        {CONF_MIN_DURATION: 0},
+        {CONF_MIN_DURATION: 121},
     ],
 )
 async def test_options_rejected(

@@ -2,206 +2,42 @@
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.helpers import issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.simkl.api import client as client_module
+from custom_components.simkl.api import transport as transport_module
 from custom_components.simkl.const import DOMAIN, STORAGE_VERSION
 from tests.conftest import ACCOUNT_ID, client_settings
-from tests.fake_simkl import CatalogItem, FakeSimkl, FakeUser, FaultKind, SeasonPlan
-from tests.fake_simkl.state import MOVIE_STATUSES, STATUSES, iso
+from tests.fake_simkl import FaultKind
+from tests.fake_simkl.state import iso
+from tests.sync_account import (
+    ACTIVITIES,
+    ANDOR,
+    FIRST_SYNC,
+    INCEPTION,
+    INTERSTELLAR,
+    NEW_SHOW,
+    NEXT,
+    SEVERANCE,
+    SLOW_HORSES,
+    THE_BEAR,
+    Account,
+    Requests,
+    account,
+    add_show,
+    forget_type,
+    frozen_time,
+    synced,
+)
 
-if TYPE_CHECKING:
-    from freezegun.api import FrozenDateTimeFactory
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers import entity_registry as er
-
-    from custom_components.simkl.coordinator import SimklDataUpdateCoordinator
-
-POLL = timedelta(minutes=15, seconds=1)
-# Sent with every request to identify the application; not part of what a call asks for.
-IDENTITY_PARAMS = frozenset({"client_id", "app-name", "app-version"})
-NEXT = {"next_watch_info": "yes"}
-FIRST_SYNC = [
-    ("POST /users/settings", {}),
-    ("GET /sync/activities", {}),
-    ("GET /sync/all-items/shows", NEXT),
-    ("GET /sync/all-items/anime", NEXT),
-    ("GET /sync/all-items/movies", NEXT),
-    ("GET /sync/playback", {}),
-]
-ACTIVITIES = ("GET /sync/activities", {})
-SECTIONS = {"tv": "shows", "anime": "anime", "movie": "movies"}
-
-SEVERANCE = 1186633
-SLOW_HORSES = 1184213
-THE_BEAR = 1830167
-ANDOR = 1046349
-INCEPTION = 475479
-INTERSTELLAR = 465519
-NEW_SHOW = 9_000_001
-
-type Requests = list[tuple[str, dict[str, str]]]
-
-
-@dataclass
-class Account:
-    """The linked account in Home Assistant and on the fake Simkl, with a clock to poll."""
-
-    hass: HomeAssistant
-    freezer: FrozenDateTimeFactory
-    entity_registry: er.EntityRegistry
-    fake: FakeSimkl
-    entry: MockConfigEntry
-
-    @property
-    def user(self) -> FakeUser:
-        """Return the account on the fake."""
-        return self.fake.users[0]
-
-    @property
-    def coordinator(self) -> SimklDataUpdateCoordinator:
-        """Return the library's coordinator."""
-        return self.entry.runtime_data.coordinator
-
-    @property
-    def store_key(self) -> str:
-        """Return the key of the stored library."""
-        return f"{DOMAIN}.{self.entry.entry_id}"
-
-    async def setup(self) -> None:
-        """Set the account up (again, after an unload)."""
-        if self.hass.config_entries.async_get_entry(self.entry.entry_id) is None:
-            self.entry.add_to_hass(self.hass)
-        await self.hass.config_entries.async_setup(self.entry.entry_id)
-        await self.hass.async_block_till_done()
-
-    async def unload(self) -> None:
-        """Unload the account, as stopping Home Assistant does."""
-        assert await self.hass.config_entries.async_unload(self.entry.entry_id)
-        await self.hass.async_block_till_done()
-
-    async def poll(self, after: timedelta = POLL) -> None:
-        """Let time pass (by default the polling interval) and the updates run."""
-        self.freezer.tick(after)
-        async_fire_time_changed(self.hass)
-        await self.hass.async_block_till_done(wait_background_tasks=True)
-
-    def requests(self) -> Requests:
-        """Return the library's requests (not the calendar files') with their parameters."""
-        return [
-            (
-                f"{request.method} {request.path}",
-                {key: value for key, value in request.query.items() if key not in IDENTITY_PARAMS},
-            )
-            for request in self.fake.requests
-            if not request.path.startswith("/calendar/")
-        ]
-
-    def activities_at(self, kind: str, key: str = "all") -> str | None:
-        """Return an activity timestamp of the fake, as a `date_from` parameter."""
-        return iso(self.fake.library(self.user).activities.sections[kind][key])
-
-    def states(self) -> dict[str, str]:
-        """Return the states of the account's sensors by key (time watched rounded)."""
-        prefix = f"{ACCOUNT_ID}_"
-        states = {}
-        for registered in self.entity_registry.entities.values():
-            if registered.platform != DOMAIN or registered.domain != Platform.SENSOR:
-                continue
-            if registered.unique_id == f"{prefix}upcoming":
-                continue  # from the calendar files, see test_upcoming.py
-            if (state := self.hass.states.get(registered.entity_id)) is not None:
-                states[registered.unique_id.removeprefix(prefix)] = state.state
-        if states.get("time_watched", STATE_UNAVAILABLE) != STATE_UNAVAILABLE:
-            states["time_watched"] = f"{float(states['time_watched']):.2f}"
-        return states
-
-    def expected_states(self) -> dict[str, str]:
-        """Return the sensor states the fake's library calls for, by sensor key."""
-        now = self.fake.now()
-        library = self.fake.library(self.user)
-        entries = list(library.entries.values())
-        shows = [entry for entry in entries if not entry.item.is_movie]
-        movies_seen = [
-            entry for entry in entries if entry.item.is_movie and entry.status == "completed"
-        ]
-        counts = {
-            f"{SECTIONS[kind]}_{status}": sum(
-                entry.item.kind == kind and entry.status == status for entry in entries
-            )
-            for kind in SECTIONS
-            for status in (MOVIE_STATUSES if kind == "movie" else STATUSES)
-        }
-        counts["next_to_watch"] = sum(
-            entry.status == "watching" and entry.next_to_watch(now) is not None for entry in shows
-        )
-        counts["paused_playback"] = len(library.playbacks)
-        counts["episodes_watched"] = sum(len(entry.watched) for entry in shows)
-        counts["movies_watched"] = len(movies_seen)
-        minutes = sum(len(entry.watched) * entry.item.runtime for entry in shows)
-        minutes += sum(entry.item.runtime for entry in movies_seen)
-        last = max(
-            (entry.last_watched_at for entry in entries if entry.last_watched_at), default=None
-        )
-        return {key: str(value) for key, value in counts.items()} | {
-            "last_watched": last.isoformat() if last else "unknown",
-            "time_watched": f"{minutes / 60:.2f}",
-        }
-
-    def assert_synced(self) -> None:
-        """Check that the sensors (those enabled) show what the fake's library holds."""
-        states = self.states()
-        assert states
-        expected = self.expected_states()
-        assert states == {key: value for key, value in expected.items() if key in states}
-
-
-@pytest.fixture(autouse=True)
-def frozen_time(freezer: FrozenDateTimeFactory) -> None:
-    """Run on a fixed clock, so polls happen when the test lets time pass."""
-    freezer.move_to("2026-10-15T18:00:00+00:00")
-
-
-@pytest.fixture
-def account(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    entity_registry: er.EntityRegistry,
-    fake_simkl: FakeSimkl,
-    mock_config_entry: MockConfigEntry,
-) -> Account:
-    """The account, not set up yet."""
-    return Account(hass, freezer, entity_registry, fake_simkl, mock_config_entry)
-
-
-@pytest.fixture
-async def synced(account: Account) -> Account:
-    """The account, set up and synced."""
-    await account.setup()
-    return account
-
-
-def add_show(fake: FakeSimkl, user: FakeUser) -> None:
-    """File a show that was not in the library in plan to watch."""
-    fake.catalog.add(
-        CatalogItem(
-            simkl_id=NEW_SHOW,
-            kind="tv",
-            title="A New Show",
-            year=2026,
-            seasons=(SeasonPlan(1, 8, fake.now() - timedelta(days=30)),),
-        )
-    )
-    fake.set_status(user, NEW_SHOW, "plantowatch")
+__all__ = ["account", "frozen_time", "synced"]  # fixtures
 
 
 async def test_first_sync_reads_the_whole_library_once(synced: Account) -> None:
@@ -227,40 +63,38 @@ type Change = Callable[[Account], Requests]
 
 
 def _added(account: Account) -> Requests:
-    since = account.activities_at("tv")
+    since = account.delta_from("tv")
     add_show(account.fake, account.user)
-    return [("GET /sync/all-items/shows", {"date_from": since, **NEXT})]
+    return [("GET /sync/all-items/shows", since)]
 
 
 def _watched(account: Account) -> Requests:
-    since = account.activities_at("tv")
+    since = account.delta_from("tv")
     account.fake.watch_episodes(account.user, SEVERANCE, 3, [3])
-    return [("GET /sync/all-items/shows", {"date_from": since, **NEXT})]
+    return [("GET /sync/all-items/shows", since)]
 
 
 def _movie_watched(account: Account) -> Requests:
-    since = account.activities_at("movie")
+    since = account.delta_from("movie")
     account.fake.watch_movie(account.user, INTERSTELLAR)
-    return [("GET /sync/all-items/movies", {"date_from": since, **NEXT})]
+    return [("GET /sync/all-items/movies", since)]
 
 
 def _moved(account: Account) -> Requests:
-    since = account.activities_at("tv")
+    since = account.delta_from("tv")
     account.fake.set_status(account.user, THE_BEAR, "watching")
-    return [("GET /sync/all-items/shows", {"date_from": since, **NEXT})]
+    return [("GET /sync/all-items/shows", since)]
 
 
 def _rated(account: Account) -> Requests:
-    since = account.activities_at("tv", "rated_at")
     account.fake.rate(account.user, THE_BEAR, 7)
-    return [("GET /sync/ratings/shows", {"date_from": since})]
+    # The type's ratings in full, so that a rating removed meanwhile goes too.
+    return [("GET /sync/ratings/shows", {})]
 
 
 def _unrated(account: Account) -> Requests:
-    since = account.activities_at("movie", "rated_at")
     account.fake.unrate(account.user, INCEPTION)
-    # Nothing rated since: a rating went, found in the full list.
-    return [("GET /sync/ratings/movies", {"date_from": since}), ("GET /sync/ratings/movies", {})]
+    return [("GET /sync/ratings/movies", {})]
 
 
 def _removed(account: Account) -> Requests:
@@ -321,11 +155,7 @@ async def test_a_change_costs_exactly_its_delta(synced: Account, change: Change)
 async def test_first_title_of_a_type_is_read_in_full(account: Account) -> None:
     """An account that never had a movie: its first movie is read with the whole (short)
     movie list, rating included, as Simkl has no earlier timestamp to ask from."""
-    library = account.fake.library(account.user)
-    for simkl_id in [key for key, entry in library.entries.items() if entry.item.is_movie]:
-        del library.entries[simkl_id]
-    library.playbacks.clear()
-    library.activities.sections["movie"] = dict.fromkeys(library.activities.sections["movie"])
+    forget_type(account.fake, account.user, "movie")
     await account.setup()
     account.fake.clear_requests()
 
@@ -387,16 +217,13 @@ async def test_change_while_stopped_is_synced_as_a_delta(
     await synced.poll(timedelta(seconds=10))  # the delayed save
     assert synced.store_key in hass_storage
     await synced.unload()
-    since = synced.activities_at("tv")
+    since = synced.delta_from("tv")
     synced.fake.watch_episodes(synced.user, SLOW_HORSES, 6, [2])
     synced.fake.clear_requests()
 
     await synced.setup()
 
-    assert synced.requests() == [
-        ACTIVITIES,
-        ("GET /sync/all-items/shows", {"date_from": since, **NEXT}),
-    ]
+    assert synced.requests() == [ACTIVITIES, ("GET /sync/all-items/shows", since)]
     synced.assert_synced()
 
 
@@ -515,7 +342,7 @@ async def test_rate_limited_setup_is_left_to_setup_retries(account: Account) -> 
     account.fake.inject_fault("/sync/activities", FaultKind.STATUS, status=429, count=None)
     with (
         client_settings(min_get_interval=0.0, min_post_interval=0.0),
-        patch.object(client_module, "asyncio", wraps=asyncio) as client_clock,
+        patch.object(transport_module, "asyncio", wraps=asyncio) as client_clock,
     ):
         client_clock.sleep = AsyncMock()
         await account.setup()
@@ -523,3 +350,246 @@ async def test_rate_limited_setup_is_left_to_setup_retries(account: Account) -> 
     assert account.entry.state is ConfigEntryState.SETUP_RETRY
     assert [call.args[0] for call in client_clock.sleep.await_args_list] == [1.0, 2.0]
     assert account.requests() == [("POST /users/settings", {}), *[ACTIVITIES] * 3]
+
+
+# --- bad answers never skip a change --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(None, id="null"),
+        pytest.param({}, id="empty object"),
+        pytest.param([], id="list"),
+        pytest.param({"tv_shows": {"all": "2026-10-15T18:00:00Z"}}, id="no top-level all"),
+        pytest.param({"all": 1760551200}, id="all not a timestamp"),
+    ],
+)
+async def test_unusable_activities_fail_the_poll_and_keep_the_timestamps(
+    synced: Account, body: Any
+) -> None:
+    """An activities answer that does not say what changed fails the poll; the next good
+    one costs what a normal poll costs, not a download of the whole library."""
+    states = synced.states()
+    synced.fake.inject_fault("/sync/activities", FaultKind.BODY, body=body, count=None)
+    await synced.poll()
+    assert set(synced.states().values()) == {STATE_UNAVAILABLE}
+
+    synced.fake.clear_faults()
+    synced.fake.clear_requests()
+    await synced.poll()
+
+    assert synced.requests() == [ACTIVITIES]
+    assert synced.states() == states
+
+
+async def test_a_section_missing_from_an_answer_keeps_its_timestamps(synced: Account) -> None:
+    """A type left out of one answer has not gone back to "never": nothing is fetched for
+    it, then or when it comes back."""
+    answer = synced.fake.library(synced.user).activities.as_json()
+    answer["tv_shows"] = None
+    synced.fake.inject_fault("/sync/activities", FaultKind.BODY, body=answer)
+    synced.fake.clear_requests()
+    await synced.poll()
+    await synced.poll()
+
+    assert synced.requests() == [ACTIVITIES, ACTIVITIES]
+    synced.assert_synced()
+
+
+def _stamped_in_all_only(account: Account) -> None:
+    """Watch an episode, as Simkl would report it under a key this version does not know."""
+    sections = account.fake.library(account.user).activities.sections["tv"]
+    before = dict(sections)
+    account.fake.watch_episodes(account.user, SEVERANCE, 3, [3])
+    sections.update({key: stamp for key, stamp in before.items() if key != "all"})
+
+
+def _stamped_under_a_new_key(account: Account) -> None:
+    """Watch an episode, reported under an activity key Simkl added after this version."""
+    library = account.fake.library(account.user)
+    before = dict(library.activities.sections["tv"])
+    account.fake.watch_episodes(account.user, SEVERANCE, 3, [3])
+    answer = library.activities.as_json()
+    answer["tv_shows"] = {key: iso(stamp) for key, stamp in before.items()} | {
+        "all": answer["tv_shows"]["all"],
+        "rewatched_at": answer["tv_shows"]["all"],
+    }
+    account.fake.inject_fault("/sync/activities", FaultKind.BODY, body=answer, count=None)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(_stamped_in_all_only, id="stamped in all only"),
+        pytest.param(_stamped_under_a_new_key, id="stamped under a new key"),
+    ],
+)
+async def test_a_change_only_all_knows_of_is_fetched(
+    synced: Account, change: Callable[[Account], None]
+) -> None:
+    """When a type's `all` moved and no timestamp this version knows explains it, the
+    type's delta is fetched from the stored `all`, and the change lands."""
+    since = synced.delta_from("tv")
+    synced.fake.clear_requests()
+    change(synced)
+
+    await synced.poll()
+
+    assert synced.requests() == [ACTIVITIES, ("GET /sync/all-items/shows", since)]
+    synced.assert_synced()
+    watched = len(synced.fake.library(synced.user).entries[SEVERANCE].watched)
+    assert synced.coordinator.library.items[SEVERANCE].watched_episodes == watched
+
+
+async def test_a_change_within_the_stored_second_is_fetched(synced: Account) -> None:
+    """A change Simkl stamps in the same second as the stored one is still in the delta."""
+    library = synced.fake.library(synced.user)
+    stamp = library.activities.sections["tv"]["all"]
+    assert stamp is not None
+    library.last_stamp = stamp - timedelta(seconds=1)
+    synced.freezer.move_to(stamp)
+    synced.fake.watch_episodes(synced.user, SEVERANCE, 3, [3])
+    assert library.activities.sections["tv"]["all"] == stamp
+    library.activities.sections["tv"]["watching"] = stamp + timedelta(seconds=1)
+    library.activities.sections["tv"]["all"] = stamp + timedelta(seconds=1)
+
+    await synced.poll()
+
+    synced.assert_synced()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"shows": [{"show": None}, {"status": "watching"}]}, id="entries unread"),
+        pytest.param({"shows": "1046349,1186633"}, id="section not a list"),
+        pytest.param("1046349", id="not a list"),
+    ],
+)
+async def test_unreadable_ids_never_empty_a_type(synced: Account, body: Any) -> None:
+    """A removal diff whose ids cannot all be read fails the poll rather than removing the
+    titles it could not read; once Simkl answers well, the removal lands."""
+    synced.fake.remove_item(synced.user, ANDOR)
+    synced.fake.inject_fault("/sync/all-items/shows", FaultKind.BODY, body=body, count=None)
+    await synced.poll()
+
+    assert set(synced.states().values()) == {STATE_UNAVAILABLE}
+    shows = [e for e in synced.coordinator.library.items.values() if e.media_type == "shows"]
+    assert len(shows) > 1
+
+    synced.fake.clear_faults()
+    await synced.poll()
+
+    assert ANDOR not in synced.coordinator.library.items
+    synced.assert_synced()
+
+
+async def test_a_rating_removed_next_to_another_rating_goes(synced: Account) -> None:
+    """A rating removed in the same interval as another rating of its type is cleared."""
+    synced.fake.rate(synced.user, INTERSTELLAR, 8)
+    synced.fake.unrate(synced.user, INCEPTION)
+    await synced.poll()
+
+    items = synced.coordinator.library.items
+    assert (items[INTERSTELLAR].user_rating, items[INCEPTION].user_rating) == (8, None)
+
+
+async def test_a_type_never_used_costs_nothing(account: Account) -> None:
+    """An account without anime asks nothing about anime, at the first sync or when
+    another type changes."""
+    forget_type(account.fake, account.user, "anime")
+    await account.setup()
+    assert [path for path, _ in account.requests() if "anime" in path] == [
+        "GET /sync/all-items/anime"
+    ]
+    since = account.delta_from("tv")
+    account.fake.clear_requests()
+
+    account.fake.watch_episodes(account.user, SEVERANCE, 3, [3])
+    await account.poll()
+
+    assert account.requests() == [ACTIVITIES, ("GET /sync/all-items/shows", since)]
+    account.assert_synced()
+
+
+# --- waits: 429 and 412 ---------------------------------------------------------------------
+
+
+def _activity_polls(account: Account) -> int:
+    return len(_activity_checks(account))
+
+
+@pytest.mark.usefixtures("no_client_retries")
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        pytest.param({}, 10, id="suggested wait"),
+        pytest.param({"Retry-After": "120"}, 120, id="Retry-After"),
+        pytest.param({"Retry-After": "3600"}, 15 * 60, id="Retry-After past the interval"),
+    ],
+)
+async def test_429_on_the_first_poll_after_start(
+    account: Account, headers: dict[str, str], wait: int
+) -> None:
+    """A 429 on the first poll after start waits Simkl's `Retry-After` (or 10 seconds),
+    never longer than the polling interval, then polls again."""
+    await account.setup()
+    account.fake.inject_fault(
+        "/sync/activities", FaultKind.STATUS, status=429, headers=headers, count=1
+    )
+    await account.poll()
+    polls = _activity_polls(account)
+
+    await account.poll(timedelta(seconds=wait - 1))
+    assert _activity_polls(account) == polls
+    await account.poll(timedelta(seconds=2))
+    assert _activity_polls(account) == polls + 1
+    account.assert_synced()
+
+
+@pytest.mark.usefixtures("no_client_retries")
+async def test_rate_limit_wait_is_capped_and_reset(account: Account) -> None:
+    """However many 429s in a row, the wait never passes the polling interval; after a
+    good poll the next 429 waits the short suggested time again."""
+    await account.setup()
+    account.fake.inject_fault("/sync/activities", FaultKind.STATUS, status=429, count=None)
+    await account.poll()
+    for _ in range(8):  # 10 s doubled 8 times is 42 minutes: capped at 15
+        polls = _activity_polls(account)
+        await account.poll()
+        assert _activity_polls(account) == polls + 1
+
+    account.fake.clear_faults()
+    await account.poll()
+    account.assert_synced()
+
+    account.fake.inject_fault("/sync/activities", FaultKind.STATUS, status=429, count=1)
+    await account.poll()
+    polls = _activity_polls(account)
+    await account.poll(timedelta(seconds=11))
+    assert _activity_polls(account) == polls + 1
+
+
+@pytest.mark.usefixtures("no_client_retries")
+async def test_refused_requests_wait_an_hour_and_explain_why(
+    synced: Account, issue_registry: ir.IssueRegistry
+) -> None:
+    """A 412 while polling (a wrong client id, or the app over its request limit) raises a
+    repair issue and waits an hour, not the polling interval; a good poll clears it."""
+    issue_id = f"request_refused_{synced.entry.entry_id}"
+    synced.fake.inject_fault("/sync/activities", FaultKind.STATUS, status=412, count=None)
+    await synced.poll()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert set(synced.states().values()) == {STATE_UNAVAILABLE}
+    assert not list(synced.entry.async_get_active_flows(synced.hass, {SOURCE_REAUTH}))
+    polls = _activity_polls(synced)
+
+    await synced.poll(timedelta(minutes=59))
+    assert _activity_polls(synced) == polls
+    synced.fake.clear_faults()
+    await synced.poll(timedelta(minutes=1, seconds=1))
+
+    assert _activity_polls(synced) == polls + 1
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    synced.assert_synced()

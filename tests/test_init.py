@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
@@ -74,10 +75,16 @@ async def test_revoked_token_starts_reauth(
     ] == [("reauth_confirm", SOURCE_REAUTH, mock_config_entry.entry_id)]
 
 
-async def test_rejected_client_id_is_a_setup_error(
-    hass: HomeAssistant, fake_simkl: FakeSimkl, simkl_user: FakeUser, access_token: str
+async def test_refused_app_is_retried_and_explained(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    simkl_user: FakeUser,
+    access_token: str,
+    issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Simkl's 412 stops the setup with a message; no retry, no reauthentication."""
+    """Simkl's 412 (a wrong client id, or the app over its request limit) is retried like
+    an outage, explained in a repair issue, and cleared once Simkl answers again; it never
+    asks to link the account again."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="alice",
@@ -85,11 +92,24 @@ async def test_rejected_client_id_is_a_setup_error(
         data={CONF_CLIENT_ID: "deleted-app", CONF_ACCESS_TOKEN: access_token},
     )
     await setup_integration(hass, entry)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.error_reason_translation_key == "invalid_client_id"
-    assert entry.reason is not None
-    assert "client ID" in entry.reason
+
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    issue = issue_registry.async_get_issue(DOMAIN, f"request_refused_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "request_refused"
+    assert issue.translation_placeholders == {
+        "account": "alice",
+        "developer_url": "https://simkl.com/settings/developer",
+        "hours": "1",
+    }
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+    fake_simkl.client_ids.add("deleted-app")  # the app's limit cleared
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, f"request_refused_{entry.entry_id}") is None
 
 
 async def test_removal_deletes_the_stored_library(

@@ -20,7 +20,7 @@ WATCHED_AT = datetime(2026, 10, 1, 20, 0, tzinfo=UTC)
 
 
 def _show(simkl_id: int, **fields: object) -> LibraryItem:
-    return LibraryItem.from_json(
+    return LibraryItem.of_section(
         {"show": {"title": f"Show {simkl_id}", "ids": {"simkl": simkl_id}}, **fields},
         MediaType.SHOWS,
     )
@@ -34,7 +34,7 @@ def _library(*items: LibraryItem) -> Library:
 
 def test_rows_without_a_simkl_id_are_skipped() -> None:
     """A row Simkl sends without its Simkl id cannot be kept up to date, so it is left out."""
-    anonymous = LibraryItem.from_json({"show": {"title": "?", "ids": {"imdb": "tt1"}}})
+    anonymous = LibraryItem.from_dict({"show": {"title": "?", "ids": {"imdb": "tt1"}}})
     library = _library(anonymous, _show(1))
 
     assert LibraryEntry.from_api(anonymous) is None
@@ -88,7 +88,7 @@ def test_full_ratings_list_clears_removed_ratings() -> None:
 
 def test_full_list_of_a_type_replaces_only_that_type() -> None:
     """A full download of one type drops that type's titles it no longer holds."""
-    movie = LibraryItem.from_json({"movie": {"title": "Film", "ids": {"simkl": 9}}})
+    movie = LibraryItem.from_dict({"movie": {"title": "Film", "ids": {"simkl": 9}}})
     library = _library(_show(1), _show(2), movie)
 
     library.replace_type(MediaType.SHOWS, [_show(2, status="completed")])
@@ -106,12 +106,12 @@ def test_episode_codes() -> None:
 def test_session_link_needs_a_simkl_id() -> None:
     """A paused session links to its title's page when Simkl names the title's id."""
     linked = PlaybackEntry.from_api(
-        PlaybackSession.from_json(
+        PlaybackSession.from_dict(
             {"id": 5, "type": "movie", "movie": {"title": "Film", "ids": {"simkl": 9}}}
         )
     )
     unlinked = PlaybackEntry.from_api(
-        PlaybackSession.from_json({"id": 6, "type": "movie", "movie": {"title": "Film"}})
+        PlaybackSession.from_dict({"id": 6, "type": "movie", "movie": {"title": "Film"}})
     )
 
     assert linked.url == "https://simkl.com/movies/9"

@@ -7,8 +7,8 @@ from typing import Any
 from homeassistant.core import State
 import pytest
 
+from custom_components.simkl.api import MediaType
 from custom_components.simkl.scrobble import (
-    ItemType,
     PlayerReading,
     ids_from_content_id,
     read_player,
@@ -21,31 +21,51 @@ NOW = datetime(2026, 5, 13, 20, 0, tzinfo=UTC)
     ("content_id", "media_type", "ids"),
     [
         (
-            {"imdb": "tt0111161", "tmdb": 278, "tvdb": ""},
-            "movie",
+            {"imdb": "tt0111161", "tmdb": "278", "tvdb": ""},
+            MediaType.MOVIES,
             {"imdb": "tt0111161", "tmdb": 278},
         ),
-        ({"tvdb": "7121491"}, "show", {}),
-        ("/media/movies/Inception (2010) {imdb-tt1375666}.mkv", "movie", {"imdb": "tt1375666"}),
-        ("/media/tv/Dark/S01E01 {imdb-tt5753856}.mkv", "show", {}),
-        ("48213", "movie", {}),
+        ({"tvdb": "7121491"}, MediaType.SHOWS, {}),
+        (
+            "/media/movies/Inception (2010) {imdb-tt1375666}.mkv",
+            MediaType.MOVIES,
+            {"imdb": "tt1375666"},
+        ),
+        ("/media/movies/Inception (2010) tt1375666.mkv", MediaType.MOVIES, {"imdb": "tt1375666"}),
+        ("/media/tv/Dark/S01E01 {imdb-tt5753856}.mkv", MediaType.SHOWS, {}),
+        (
+            "/media/tv/Severance [tvdbid-371980]/Season 02/Severance S02E04 [tvdbid-9999].mkv",
+            MediaType.SHOWS,
+            {"tvdb": 371980},
+        ),
+        ("com.plexapp.agents.thetvdb://81189/1/3?lang=en", MediaType.SHOWS, {"tvdb": 81189}),
+        ("tvdb://9182731", MediaType.SHOWS, {}),
+        ("com.plexapp.agents.imdb://tt0111161?lang=en", MediaType.MOVIES, {"imdb": "tt0111161"}),
+        ("tmdb://27205", MediaType.MOVIES, {"tmdb": 27205}),
+        ("48213", MediaType.MOVIES, {}),
         ("8c1f5d0a9a3e4c0f8a0b6c6a3f1e2d4b", None, {}),
-        (None, "movie", {}),
+        (None, MediaType.MOVIES, {}),
     ],
     ids=[
         "kodi-movie",
         "kodi-episode",
         "file-with-imdb-tag",
+        "file-with-bare-imdb-id",
         "episode-file-with-imdb-tag",
+        "show-folder-with-tvdb-tag",
+        "plex-legacy-episode-guid",
+        "episode-guid-of-the-episode",
+        "plex-legacy-movie-guid",
+        "plex-movie-guid",
         "plex-library-key",
         "jellyfin-guid",
         "no-content-id",
     ],
 )
 def test_ids_from_content_id(
-    content_id: str | None, media_type: ItemType | None, ids: dict[str, str | int]
+    content_id: str | None, media_type: MediaType | None, ids: dict[str, str | int]
 ) -> None:
-    """Only a movie's own ids are taken; an episode's ids would not name its show."""
+    """A movie's ids are taken; for an episode only those that name its show."""
     assert ids_from_content_id(content_id, media_type) == ids
 
 
@@ -64,7 +84,7 @@ def test_ids_from_content_id(
                 "media_position_updated_at": "2026-05-13T19:59:00+00:00",
             },
             PlayerReading(
-                media_type="show",
+                media_type=MediaType.SHOWS,
                 title="Dark",
                 season=1,
                 episode=1,
@@ -90,8 +110,34 @@ def test_ids_from_content_id(
             {"media_content_type": "video", "media_title": "Holiday 2019"},
             PlayerReading(media_type=None, title="Holiday 2019", playing=True),
         ),
+        (
+            {"media_content_type": "movie", "media_title": "Dune: Part Two (2024)"},
+            PlayerReading(
+                media_type=MediaType.MOVIES, title="Dune: Part Two", year=2024, playing=True
+            ),
+        ),
+        (
+            {
+                "media_content_type": "video",
+                "media_title": "Stranger.Things.S01E03.1080p",
+                "media_content_id": "http://nas:8200/MediaItems/Stranger.Things.S01E03.1080p.mkv",
+            },
+            PlayerReading(
+                media_type=None,
+                title=None,
+                file="/MediaItems/Stranger.Things.S01E03.1080p.mkv",
+                content_id="http://nas:8200/MediaItems/Stranger.Things.S01E03.1080p.mkv",
+                playing=True,
+            ),
+        ),
+        (
+            {"media_content_type": "music", "media_title": "Harvest Moon"},
+            PlayerReading(
+                media_type=None, title="Harvest Moon", other_content="music", playing=True
+            ),
+        ),
     ],
-    ids=["text-attributes", "unusable-attributes", "home-video"],
+    ids=["text-attributes", "unusable-attributes", "home-video", "plex-movie", "file", "music"],
 )
 def test_read_player(attributes: dict[str, Any], reading: PlayerReading) -> None:
     """Attributes written as text are read; values that make no sense are left out."""
@@ -104,7 +150,7 @@ def test_read_player_without_media() -> None:
 
 
 # Readings of a 100-minute movie.
-a_movie = partial(PlayerReading, media_type="movie", title="A", duration=6000)
+a_movie = partial(PlayerReading, media_type=MediaType.MOVIES, title="A", duration=6000)
 
 
 @pytest.mark.parametrize(
@@ -131,3 +177,10 @@ a_movie = partial(PlayerReading, media_type="movie", title="A", duration=6000)
 def test_progress(reading: PlayerReading, progress: float | None) -> None:
     """Progress is the position over the duration, moved on while playing."""
     assert reading.progress(NOW) == progress
+
+
+def test_progress_of_a_stale_reading() -> None:
+    """A reading from before a restart moves on only until it was known to play, plus 5 min."""
+    reading = a_movie(position=600, position_at=NOW - timedelta(hours=3), playing=True)
+    known_until = NOW - timedelta(hours=3) + timedelta(minutes=5)
+    assert reading.progress(NOW, known_until=known_until) == 20.0

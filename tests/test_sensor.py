@@ -1,7 +1,7 @@
 """Sensors of a linked account: which exist, their states and their attributes."""
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -14,7 +14,7 @@ from custom_components.simkl.const import CONF_LISTS, CONF_MEDIA_TYPES, DOMAIN
 from tests.conftest import ACCOUNT_ID, advance_time, setup_integration
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
@@ -215,3 +215,43 @@ async def test_next_to_watch_follows_airings(
     requested = fake_simkl.request_paths()
     assert "GET /sync/activities" in requested  # the library was polled meanwhile
     assert not [path for path in requested if path.startswith("GET /sync/all-items")]
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "first_poster"),
+    [
+        ("sensor.alice_next_to_watch", lambda attributes: attributes["items"][0]["poster"]),
+        ("sensor.alice_paused_playback", lambda attributes: attributes["items"][0]["poster"]),
+        ("sensor.alice_last_watched", lambda attributes: attributes["poster"]),
+    ],
+)
+async def test_posters_as_entity_pictures(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    entity_id: str,
+    first_poster: Callable[[dict[str, Any]], str],
+) -> None:
+    """Tile and entity cards show the poster of the sensor's first title; none when the
+    sensor lists nothing."""
+    await setup_integration(hass, mock_config_entry)
+    state = hass.states.get(entity_id)
+    assert state is not None
+    poster = first_poster(state.attributes)
+    assert poster.startswith("https://simkl.in/posters/")
+    assert state.attributes["entity_picture"] == poster
+
+    library = fake_simkl.library(fake_simkl.users[0])
+    library.entries.clear()
+    library.playbacks.clear()
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="alice",
+        unique_id=mock_config_entry.unique_id,
+        data=mock_config_entry.data,
+    )
+    await setup_integration(hass, entry)
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert "entity_picture" not in state.attributes

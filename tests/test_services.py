@@ -900,3 +900,32 @@ async def test_read_with_refused_token(
     assert err.value.translation_key == "auth_failed"
     flows = init_integration.async_get_active_flows(hass, {SOURCE_REAUTH})
     assert len(list(flows)) == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "item"),
+    [
+        ("mark_watched", {"type": "movie", "ids": {"simkl": 2020815}}, "Dune: Part Two (2024)"),
+        (
+            "rate",
+            {"type": "movie", "ids": {"imdb": "tt15239678"}, "rating": 8},
+            "Dune: Part Two (2024)",
+        ),
+        (
+            "set_status",
+            {"type": "show", "ids": STRANGER_THINGS, "status": "completed"},
+            "Stranger Things (2016)",
+        ),
+        ("mark_watched", {"type": "movie", "ids": MATRIX}, "simkl 53992"),
+    ],
+    ids=["by-simkl-id", "by-imdb-id", "show", "not-in-the-library"],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_items_are_named_by_their_title(
+    hass: HomeAssistant, action: str, data: dict[str, Any], item: str
+) -> None:
+    """An item named by ids is answered with its title when the library has it."""
+    response = await call(hass, action, data)
+
+    assert response is not None
+    assert response["item"] == item

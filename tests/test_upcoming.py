@@ -19,7 +19,7 @@ import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.simkl.api import CalendarEntry, CalendarKind, Ids, ListStatus, MediaType
+from custom_components.simkl.api import CalendarEntry, Ids, ListStatus, MediaType
 from custom_components.simkl.const import (
     CONF_CALENDAR_LISTS,
     CONF_CALENDAR_MOVIES,
@@ -96,7 +96,7 @@ async def test_conditional_fetching(
     assert calendar_requests(fake_simkl) == []
     assert any(path == "GET /sync/activities" for path in fake_simkl.request_paths())
 
-    caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.client")
+    caplog.set_level(logging.DEBUG, logger="custom_components.simkl.api.transport")
     await advance_time(hass, frozen_time, NOW + timedelta(hours=6, minutes=30))
     assert calendar_requests(fake_simkl) == ROLLING
     for request in fake_simkl.requests:
@@ -114,8 +114,8 @@ async def test_conditional_fetching(
     await advance_time(hass, frozen_time, NOW + timedelta(hours=13))
     assert calendar_requests(fake_simkl) == ROLLING
     assert (
-        _upcoming(init_integration).files[CalendarKind.TV].airings
-        is not files[CalendarKind.TV].airings
+        _upcoming(init_integration).files[MediaType.SHOWS].airings
+        is not files[MediaType.SHOWS].airings
     )
 
 
@@ -218,8 +218,11 @@ async def test_month_not_published(
     hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
 ) -> None:
     """A month Simkl has no archive for yet has no events (and is no error)."""
-    fake_simkl.inject_fault("/calendar/2027/3/", FaultKind.STATUS, status=404, count=1000)
-    assert await _events(hass, "2027-03-10T00:00:00+00:00", "2027-03-20T00:00:00+00:00") == []
+    fake_simkl.inject_fault("/calendar/2027/2/", FaultKind.STATUS, status=404, count=1000)
+    assert await _events(hass, "2027-02-05T00:00:00+00:00", "2027-02-10T00:00:00+00:00") == []
+    assert sorted(calendar_requests(fake_simkl)[-3:]) == [
+        f"GET /calendar/2027/2/{kind}.json" for kind in ("anime", "movie_release", "tv")
+    ]
 
 
 async def test_rolling_file_missing(
@@ -267,17 +270,39 @@ async def test_archives_are_forgotten_least_recently_used_first(
     hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
 ) -> None:
     """At most a year of archives is kept: the ones not asked for longest go first."""
-    await _events(hass, "2025-01-10T00:00:00+00:00", "2025-01-20T00:00:00+00:00")
-    await _events(hass, "2025-02-10T00:00:00+00:00", "2026-01-20T00:00:00+00:00")
+    await _events(hass, "2025-12-01T00:00:00+00:00", "2025-12-05T00:00:00+00:00")
+    await _events(hass, "2025-12-10T00:00:00+00:00", "2026-11-10T00:00:00+00:00")
     fake_simkl.clear_requests()
-    await _events(hass, "2025-06-10T00:00:00+00:00", "2025-06-20T00:00:00+00:00")
+    await _events(hass, "2026-06-10T00:00:00+00:00", "2026-06-20T00:00:00+00:00")
     assert calendar_requests(fake_simkl) == []
-    await _events(hass, "2025-01-10T00:00:00+00:00", "2025-01-20T00:00:00+00:00")
+    await _events(hass, "2025-12-01T00:00:00+00:00", "2025-12-05T00:00:00+00:00")
     assert sorted(calendar_requests(fake_simkl)) == [
-        "GET /calendar/2025/1/anime.json",
-        "GET /calendar/2025/1/movie_release.json",
-        "GET /calendar/2025/1/tv.json",
+        "GET /calendar/2025/11/anime.json",
+        "GET /calendar/2025/11/movie_release.json",
+        "GET /calendar/2025/11/tv.json",
     ]
+
+
+async def test_a_window_of_years_reads_a_bounded_reach_of_archives(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
+) -> None:
+    """Ten years of calendar read the archives from a year back to three months ahead,
+    each once; asked again, nothing is fetched."""
+    fake_simkl.clear_requests()
+    events = await _events(hass, "2020-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00")
+
+    requests = calendar_requests(fake_simkl)
+    assert len(requests) == len(set(requests))
+    months = {tuple(map(int, path.split("/")[2:4])) for path in requests}
+    assert min(months) == (2025, 11)  # NOW less 365 days, less a day of margin
+    assert max(months) == (2027, 2)  # NOW plus 92 days
+    assert len(requests) == 3 * len(months)
+    assert "Fallout S02E05" in events
+
+    fake_simkl.clear_requests()
+    assert await _events(hass, "2020-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00") == events
+    assert await _events(hass, "2029-01-01T00:00:00+00:00", "2029-02-01T00:00:00+00:00") == []
+    assert calendar_requests(fake_simkl) == []
 
 
 def test_calendar_entries_without_id_or_date_are_skipped() -> None:
@@ -288,10 +313,10 @@ def test_calendar_entries_without_id_or_date_are_skipped() -> None:
 
 def test_file_key_round_trip() -> None:
     """Store keys name the file's path; anything else is refused."""
-    archive = FileKey(CalendarKind.ANIME, 2026, 8)
+    archive = FileKey(MediaType.ANIME, 2026, 8)
     assert archive.storage_key == "2026/8/anime"
     assert FileKey.from_storage_key("2026/8/anime") == archive
-    assert FileKey.from_storage_key("tv") == FileKey(CalendarKind.TV)
+    assert FileKey.from_storage_key("tv") == FileKey(MediaType.SHOWS)
     with pytest.raises(ValueError, match="Not a calendar file"):
         FileKey.from_storage_key("2026/anime")
 

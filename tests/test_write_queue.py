@@ -60,7 +60,8 @@ async def test_write_lock_is_waited_out(
     unrated = await call(hass, "unrate", {"type": "movie", "ids": MATRIX})
 
     assert rated["status"] == "sent"
-    assert unrated == {"status": "queued", "item": "simkl 53992"}
+    # Rating it filed the movie in the library, which now names it.
+    assert unrated == {"status": "queued", "item": "The Matrix (1999)"}
     assert [path for path, _ in sent_writes(fake_simkl)] == [
         "/sync/ratings",
         "/sync/ratings/remove",

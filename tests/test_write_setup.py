@@ -1,7 +1,5 @@
 """The first link and the start of an entry: Simkl's limits kept, writes accepted at all times."""
 
-import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +14,6 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.simkl.api import SimklClient
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
 from tests.conftest import CLIENT_ID, sent_writes
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
@@ -49,22 +46,6 @@ async def test_link_costs_one_settings_call_and_loads_at_once(
     assert fake_simkl.request_paths().count("POST /users/settings") == 1
     assert entry.runtime_data.coordinator.library.account.name == "alice"
     assert "GET /sync/activities" in fake_simkl.request_paths()
-
-
-async def test_clients_of_one_token_share_the_write_pace(
-    fake_simkl: FakeSimkl, make_api_client: Callable[..., SimklClient], access_token: str
-) -> None:
-    """Two clients of one token (the flow's and the entry's) take turns for 1 POST/s."""
-    fake_simkl.max_posts_per_second = 5
-    first = make_api_client(access_token=access_token, min_post_interval=0.2)
-    second = make_api_client(access_token=access_token, min_post_interval=0.2)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-
-    await asyncio.gather(first.get_user_settings(), second.get_user_settings())
-
-    assert loop.time() - started >= 0.2
-    assert fake_simkl.request_paths() == ["POST /users/settings"] * 2
 
 
 async def _first_setup_then_stop(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -1,21 +1,31 @@
 """The Simkl integration: links a Simkl account (TV, anime and movie tracker)."""
 
+from datetime import timedelta
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN, STORAGE_VERSION
+from .const import (
+    CONF_MEDIA_PLAYERS,
+    CONF_MIN_DURATION,
+    DEFAULT_MIN_DURATION,
+    DOMAIN,
+    STORAGE_VERSION,
+)
 from .coordinator import SimklDataUpdateCoordinator, library_store_key
 from .data import SimklConfigEntry, SimklRuntimeData
 from .helpers import pop_linked_account
+from .player_match import TitleResolver, titles_store_key
+from .players import PlayerFollower, players_store_key
 from .services import async_setup_services
 from .upcoming import SimklUpcomingCoordinator, calendar_store_key
 from .write_queue import async_get_write_queue, async_stop_write_queue, refused_issue_id
 from .write_store import WriteFiles
 
-PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.EVENT, Platform.SENSOR, Platform.TODO]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -45,10 +55,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> boo
     upcoming = SimklUpcomingCoordinator(hass, entry, client, coordinator)
     await upcoming.async_start()
     writes.on_written = coordinator.async_request_refresh
+    titles = TitleResolver(hass, entry.entry_id, client, lambda: coordinator.library)
+    await titles.async_load()
+    players = PlayerFollower(
+        hass,
+        entry,
+        writes,
+        titles,
+        entity_ids=list(entry.options.get(CONF_MEDIA_PLAYERS, [])),
+        min_duration=timedelta(minutes=entry.options.get(CONF_MIN_DURATION, DEFAULT_MIN_DURATION)),
+    )
     entry.runtime_data = SimklRuntimeData(
-        client=client, coordinator=coordinator, upcoming=upcoming, writes=writes
+        client=client,
+        coordinator=coordinator,
+        upcoming=upcoming,
+        writes=writes,
+        titles=titles,
+        players=players,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await players.async_start()
     return True
 
 
@@ -61,9 +87,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
-    """Delete the stored library, calendar and writes of a removed account."""
+    """Delete the stored library, calendar, titles, players and writes of a removed account."""
     await async_stop_write_queue(hass, entry.entry_id)
-    for key in (library_store_key(entry.entry_id), calendar_store_key(entry.entry_id)):
+    for key in (
+        library_store_key(entry.entry_id),
+        calendar_store_key(entry.entry_id),
+        titles_store_key(entry.entry_id),
+        players_store_key(entry.entry_id),
+    ):
         await Store[dict[str, object]](hass, STORAGE_VERSION, key).async_remove()
     await WriteFiles(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, refused_issue_id(entry.entry_id))

@@ -10,8 +10,8 @@ from homeassistant.components.calendar import (
 )
 from homeassistant.util import dt as dt_util
 
+from .api import FinaleType
 from .entity import SimklEntity
-from .upcoming import FINALE_SEASON, FINALE_SEASON_MIDDLE, FINALE_SERIES
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -27,10 +27,11 @@ PARALLEL_UPDATES = 0
 CALENDAR = CalendarEntityDescription(key="upcoming", translation_key="upcoming")
 
 WATCHED_MARK = "\N{CHECK MARK}"
-_FINALES = {
-    FINALE_SEASON_MIDDLE: "Mid-season finale",
-    FINALE_SEASON: "Season finale",
-    FINALE_SERIES: "Series finale",
+# Stored airings keep the number Simkl sent.
+_FINALES: dict[int, str] = {
+    FinaleType.MID_SEASON: "Mid-season finale",
+    FinaleType.SEASON: "Season finale",
+    FinaleType.SERIES: "Series finale",
 }
 
 

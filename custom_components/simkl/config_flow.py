@@ -21,6 +21,8 @@ from homeassistant.const import CONF_ACCESS_TOKEN, UnitOfTime
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -49,17 +51,21 @@ from .const import (
     CONF_CALENDAR_MOVIES,
     CONF_CLIENT_ID,
     CONF_LISTS,
+    CONF_MEDIA_PLAYERS,
     CONF_MEDIA_TYPES,
+    CONF_MIN_DURATION,
     CONF_SCAN_INTERVAL,
     CONF_UPCOMING_DAYS,
     DEFAULT_CALENDAR_LISTS,
     DEFAULT_CALENDAR_MOVIES,
     DEFAULT_LISTS,
     DEFAULT_MEDIA_TYPES,
+    DEFAULT_MIN_DURATION,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_UPCOMING_DAYS,
     DOMAIN,
     LOGGER,
+    MAX_MIN_DURATION,
     MAX_SCAN_INTERVAL,
     MAX_UPCOMING_DAYS,
     MIN_SCAN_INTERVAL,
@@ -71,6 +77,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 CLIENT_ID_SCHEMA = probatio.Schema({probatio.Required(CONF_CLIENT_ID): TextSelector()})
+
+# Where a client id comes from; shown in the client id forms (translations hold no URLs).
+DEVELOPER_URL = "https://simkl.com/settings/developer/"
 
 # RFC 8628's answer to "slow down", which Simkl's PIN endpoint may send.
 SLOW_DOWN_STEP = 5
@@ -121,6 +130,12 @@ OPTIONS_SCHEMA = probatio.Schema(
         probatio.Required(CONF_CALENDAR_MOVIES, default=DEFAULT_CALENDAR_MOVIES): BooleanSelector(),
         probatio.Required(CONF_UPCOMING_DAYS, default=DEFAULT_UPCOMING_DAYS): _whole_number(
             MIN_UPCOMING_DAYS, MAX_UPCOMING_DAYS, UnitOfTime.DAYS
+        ),
+        probatio.Required(CONF_MEDIA_PLAYERS, default=[]): EntitySelector(
+            EntitySelectorConfig(domain="media_player", multiple=True)
+        ),
+        probatio.Required(CONF_MIN_DURATION, default=DEFAULT_MIN_DURATION): _whole_number(
+            1, MAX_MIN_DURATION, UnitOfTime.MINUTES
         ),
     }
 )
@@ -190,6 +205,7 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(CLIENT_ID_SCHEMA, suggested),
             errors=errors,
+            description_placeholders={"developer_url": DEVELOPER_URL},
         )
 
     async def _async_request_pin(self, client: SimklClient) -> dict[str, str]:
@@ -300,7 +316,7 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SimklOptionsFlow(OptionsFlowWithReload):
-    """Set the polling interval and what gets entities and calendar events."""
+    """Set the polling interval, what gets entities and calendar events, and the players."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options; saving them reloads the entry."""

@@ -11,6 +11,9 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_CLIENT_ID: Final = "client_id"
 
+# How the integration introduces itself to Simkl, with the manifest's version.
+APP_NAME: Final = "home-assistant-simkl"
+
 # The client retries a failed read only to bridge a blip of a few seconds: a poll that still
 # fails runs again at the coordinator's next update (after a 429, with a growing wait), and a
 # failed setup is retried by Home Assistant. Longer retries would stack under those waits and
@@ -27,6 +30,8 @@ CONF_LISTS: Final = "lists"
 CONF_CALENDAR_LISTS: Final = "calendar_lists"
 CONF_CALENDAR_MOVIES: Final = "calendar_movies"
 CONF_UPCOMING_DAYS: Final = "upcoming_days"
+CONF_MEDIA_PLAYERS: Final = "media_players"
+CONF_MIN_DURATION: Final = "min_duration"
 
 DEFAULT_SCAN_INTERVAL: Final = 15
 MIN_SCAN_INTERVAL: Final = 5
@@ -37,6 +42,9 @@ DEFAULT_CALENDAR_LISTS: Final = (ListStatus.WATCHING, ListStatus.PLAN_TO_WATCH)
 CALENDAR_LIST_CHOICES: Final = (ListStatus.WATCHING, ListStatus.PLAN_TO_WATCH, ListStatus.HOLD)
 DEFAULT_CALENDAR_MOVIES: Final = True
 DEFAULT_UPCOMING_DAYS: Final = 7
+# Minutes: shorter items (trailers, ads, clips) played by a followed player are not scrobbled.
+DEFAULT_MIN_DURATION: Final = 10
+MAX_MIN_DURATION: Final = 120
 MIN_UPCOMING_DAYS: Final = 1
 MAX_UPCOMING_DAYS: Final = 60
 
@@ -47,3 +55,5 @@ STORAGE_VERSION: Final = 1
 STORAGE_SAVE_DELAY: Final = timedelta(seconds=5)
 
 SIMKL_WEB_URL: Final = "https://simkl.com"
+# Where an app's client id is registered.
+SIMKL_DEVELOPER_URL: Final = f"{SIMKL_WEB_URL}/settings/developer"

@@ -1,59 +1,72 @@
 """Keeps each account's library in step with Simkl, gated by /sync/activities.
 
 Simkl suspends apps that poll the library without that gate, so every poll asks for the
-activity timestamps first and fetches only what moved (reference §3.3):
+activity timestamps first and fetches only what moved:
 - a type's first `all`        -> /sync/all-items/{type}, the whole list, ratings included
-- a list timestamp of a type  -> /sync/all-items/{type}?date_from=<the type's stored `all`>
+- a list timestamp of a type, -> /sync/all-items/{type}?date_from=<the type's stored `all`,
+  or a type's `all` that no      a second early>
+  other timestamp explains
 - `removed_from_list`         -> /sync/all-items/{type}?extended=simkl_ids_only, then a diff
-- `rated_at`                  -> /sync/ratings/{type}?date_from=<stored timestamp>; when that
-                                 returns nothing a rating was removed, so the (small) full
-                                 ratings list of the type is diffed
+- `rated_at`                  -> /sync/ratings/{type}, the type's (small) ratings list, then a
+                                 diff, so removed ratings go even when others changed too
 - `playback` of any type      -> /sync/playback, the whole (short) list, so that sessions
                                  that were resumed or finished disappear too
 - `settings.all`              -> /users/settings
 The library and the timestamps are stored, so a restart costs one activities request.
+
+A poll either applies everything that moved or fails as a whole, keeping the stored
+timestamps, so the next poll asks again: an answer that cannot be read never moves them on.
 """
 
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryError,
-    HomeAssistantError,
-)
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
+    AllItems,
     Extended,
     ListStatus,
     MediaActivities,
     MediaType,
     SimklAuthenticationError,
     SimklClient,
+    SimklConnectionError,
     SimklError,
     SimklInvalidClientError,
     SimklRateLimitError,
     UserSettings,
 )
+from .changes import ChangeFeed
 from .const import (
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
+    SIMKL_DEVELOPER_URL,
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
 )
 from .library import Account, Library
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from homeassistant.core import HomeAssistant
 
     from .data import SimklConfigEntry
+
+# Deltas start this long before the stored stamp: the stamps have whole seconds, so a change
+# within the second of the stored one could fall outside `date_from`. Upserting an item twice
+# is harmless.
+DATE_FROM_OVERLAP = timedelta(seconds=1)
+# Simkl answers 412 both for a wrong client id and for an app over its total request limit.
+# Neither clears in minutes, and polling on would keep the limit exceeded.
+REQUEST_REFUSED_RETRY_AFTER = timedelta(hours=1)
 
 
 @contextmanager
@@ -69,8 +82,10 @@ def translate_errors(failed_key: str = "update_failed") -> Iterator[None]:
             translation_domain=DOMAIN, translation_key="auth_failed"
         ) from err
     except SimklInvalidClientError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="invalid_client_id"
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="request_refused",
+            retry_after=REQUEST_REFUSED_RETRY_AFTER.total_seconds(),
         ) from err
     except SimklRateLimitError as err:
         raise UpdateFailed(
@@ -86,6 +101,21 @@ def translate_errors(failed_key: str = "update_failed") -> Iterator[None]:
 
 def _moved(old: datetime | None, new: datetime | None) -> bool:
     return new is not None and new != old
+
+
+async def _complete(answer: Awaitable[AllItems], what: str) -> AllItems:
+    """Return a list that is diffed against the library, so must be read in full."""
+    items = await answer
+    if items.unread:
+        # Diffed, the entries that could not be read would be taken as removed.
+        msg = f"Simkl sent {items.unread} unreadable entries in {what}"
+        raise SimklConnectionError(msg)
+    return items
+
+
+def request_refused_issue_id(entry_id: str) -> str:
+    """Return the id of the repair issue raised while Simkl answers an account with 412."""
+    return f"request_refused_{entry_id}"
 
 
 class CacheStore(Store[dict[str, Any]]):
@@ -151,6 +181,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         self.client = client
         self._store = CacheStore(hass, library_store_key(config_entry.entry_id), what="library")
         self._cached: Library | None = None
+        self.changes = ChangeFeed()
         # Polls refused in a row with 429; each one doubles the wait before the next.
         self._rate_limited = 0
         # Set once shut down: an update still running then must not save the library again.
@@ -160,7 +191,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         """Load the stored library, or read the account when there is none."""
         self._cached = await self._async_load_cache()
         if self._cached is None:
-            with translate_errors():
+            with self._translate_errors():
                 settings = await self.client.get_user_settings()
             self._cached = Library(account=Account.from_api(settings))
 
@@ -173,6 +204,35 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         if self._cached is None and linked is not None:
             self._cached = Library(account=Account.from_api(linked))
         return self._cached is not None
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        """Translate errors; a 412 also raises a repair issue, a 429 backs off further."""
+        try:
+            with translate_errors():
+                yield
+        except UpdateFailed as err:
+            if isinstance(err.__cause__, SimklInvalidClientError):
+                self._raise_request_refused_issue()
+            elif err.retry_after is not None:
+                err.retry_after = self._rate_limit_wait(err.retry_after)
+            raise
+
+    def _raise_request_refused_issue(self) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            request_refused_issue_id(self.config_entry.entry_id),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="request_refused",
+            translation_placeholders={
+                "account": self.config_entry.title,
+                "developer_url": SIMKL_DEVELOPER_URL,
+                "hours": str(int(REQUEST_REFUSED_RETRY_AFTER.total_seconds() // 3600)),
+            },
+        )
 
     async def _async_load_cache(self) -> Library | None:
         library = await self._store.async_load_copy(Library.from_json)
@@ -192,16 +252,15 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
 
     async def _async_update_data(self) -> Library:
         current = self.library
-        try:
-            with translate_errors():
-                library = await self._async_sync(current)
-        except UpdateFailed as err:
-            if err.retry_after is not None:
-                err.retry_after = self._rate_limit_wait(err.retry_after)
-            raise
+        with self._translate_errors():
+            library = await self._async_sync(current)
         self._rate_limited = 0
+        ir.async_delete_issue(
+            self.hass, DOMAIN, request_refused_issue_id(self.config_entry.entry_id)
+        )
         if library is not current and not self._shut_down:
             self._store.async_delay_save(library.to_json, STORAGE_SAVE_DELAY.total_seconds())
+            self.changes.publish_sync(current, library)
         return library
 
     @override
@@ -229,8 +288,10 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         """Return `current` when nothing moved, else an updated copy."""
         activities = await self.client.get_activities()
         previous = current.activities
-        if previous is not None and activities == previous:
-            return current
+        if previous is not None:
+            activities = activities.keeping(previous)
+            if activities == previous:
+                return current
         library = current.copy()
         if previous is None:
             await self._async_full_sync(library)
@@ -265,27 +326,33 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         new: MediaActivities,
     ) -> None:
         """Fetch the library deltas of one type; paused sessions are fetched by the caller."""
-        if not _moved(old.all, new.all):
+        if new.all is None or new.all == old.all:
             return
         if old.all is None:
             # The full list holds the removals and ratings too.
             await self._async_full_sync_type(library, media_type)
             return
-        if any(_moved(old.status(status), new.status(status)) for status in ListStatus):
+        # An `all` later than every named timestamp moved for a reason this version does not
+        # know (a key Simkl added, a change stamped in `all` alone): the list delta carries
+        # whatever changed in an item.
+        latest = new.latest_known
+        unexplained = latest is None or new.all > latest
+        if unexplained or any(
+            _moved(old.status(status), new.status(status)) for status in ListStatus
+        ):
             delta = await self.client.get_all_items(
-                media_type, date_from=old.all, next_watch_info=True
+                media_type, date_from=old.all - DATE_FROM_OVERLAP, next_watch_info=True
             )
             library.upsert(delta.items(media_type))
         if _moved(old.removed_from_list, new.removed_from_list):
-            remaining = await self.client.get_all_items(
-                media_type, extended=Extended.SIMKL_IDS_ONLY
+            remaining = await _complete(
+                self.client.get_all_items(media_type, extended=Extended.SIMKL_IDS_ONLY),
+                f"the {media_type} ids",
             )
             ids = {item.media.ids.simkl for item in remaining.items(media_type)}
             library.keep_only(media_type, {simkl_id for simkl_id in ids if simkl_id is not None})
         if _moved(old.rated_at, new.rated_at):
-            rated = await self.client.get_ratings(media_type, date_from=old.rated_at)
-            if rated.items(media_type):
-                library.merge_ratings(rated.items(media_type))
-            else:
-                full = await self.client.get_ratings(media_type)
-                library.apply_ratings(media_type, full.items(media_type))
+            rated = await _complete(
+                self.client.get_ratings(media_type), f"the {media_type} ratings"
+            )
+            library.apply_ratings(media_type, rated.items(media_type))

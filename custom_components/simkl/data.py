@@ -9,6 +9,8 @@ from .api import SimklClient
 
 if TYPE_CHECKING:
     from .coordinator import SimklDataUpdateCoordinator
+    from .player_match import TitleResolver
+    from .players import PlayerFollower
     from .upcoming import SimklUpcomingCoordinator
     from .write_queue import SimklWriteQueue
 
@@ -21,6 +23,8 @@ class SimklRuntimeData:
     coordinator: SimklDataUpdateCoordinator
     upcoming: SimklUpcomingCoordinator
     writes: SimklWriteQueue
+    titles: TitleResolver
+    players: PlayerFollower
 
 
 type SimklConfigEntry = ConfigEntry[SimklRuntimeData]

@@ -1,11 +1,24 @@
 """Base entity of the Simkl integration: one service device per account."""
 
+from typing import TYPE_CHECKING
+
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
+from .api import MediaType
+from .const import CONF_MEDIA_TYPES, DEFAULT_MEDIA_TYPES, DOMAIN
 from .coordinator import SimklDataUpdateCoordinator
+
+if TYPE_CHECKING:
+    from .data import SimklConfigEntry
+
+
+def selected_media_types(entry: SimklConfigEntry) -> frozenset[MediaType]:
+    """Return the media types the options select for the account's entities."""
+    return frozenset(
+        MediaType(value) for value in entry.options.get(CONF_MEDIA_TYPES, DEFAULT_MEDIA_TYPES)
+    )
 
 
 class SimklEntity(CoordinatorEntity[SimklDataUpdateCoordinator]):

@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.loader import async_get_loaded_integration
 from homeassistant.util.hass_dict import HassKey
 
 from .api import API_URL, DATA_URL, SimklClient, UserSettings
-from .const import DOMAIN, ENV_API_URL, READ_RETRY_BUDGET
+from .const import APP_NAME, DOMAIN, ENV_API_URL, READ_RETRY_BUDGET
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -30,6 +31,8 @@ def create_client(
     return SimklClient(
         async_get_clientsession(hass),
         client_id,
+        app_name=APP_NAME,
+        app_version=str(async_get_loaded_integration(hass, DOMAIN).version),
         access_token=access_token,
         api_url=api_url or API_URL,
         data_url=api_url or DATA_URL,

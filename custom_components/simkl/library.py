@@ -17,15 +17,12 @@ from .api import (
     PlaybackSession,
     UserSettings,
     is_unknown_date,
-    parse_datetime,
 )
 from .const import SIMKL_WEB_URL
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
-# Simkl's web paths per media type.
-_WEB_SEGMENT = {MediaType.SHOWS: "tv", MediaType.ANIME: "anime", MediaType.MOVIES: "movies"}
 _NEVER = datetime.min.replace(tzinfo=UTC)
 _EPISODE_CODE = re.compile(r"^(?:S(?P<season>\d+))?E(?P<episode>\d+)$", re.IGNORECASE)
 
@@ -55,7 +52,7 @@ def episode_code(season: int | None, episode: int) -> str:
 
 def web_url(media_type: MediaType, simkl_id: int, slug: str | None = None) -> str:
     """Return the item's page on Simkl (linking back is part of Simkl's API terms)."""
-    url = f"{SIMKL_WEB_URL}/{_WEB_SEGMENT[media_type]}/{simkl_id}"
+    url = f"{SIMKL_WEB_URL}/{media_type.web_path}/{simkl_id}"
     return f"{url}/{slug}" if slug else url
 
 
@@ -128,8 +125,7 @@ class LibraryEntry:
         media = item.media
         if media.ids.simkl is None:
             return None
-        next_info = item.next_to_watch_info or {}
-        next_title = next_info.get("title")
+        next_info = item.next_to_watch_info
         return cls(
             simkl_id=media.ids.simkl,
             media_type=item.media_type,
@@ -139,7 +135,7 @@ class LibraryEntry:
             poster=media.poster,
             fanart=media.fanart,
             runtime=media.runtime,
-            ids=media.ids.to_json(),
+            ids=media.ids.to_dict(),
             added_at=item.added_to_watchlist_at,
             last_watched_at=item.last_watched_at,
             user_rating=item.user_rating,
@@ -150,8 +146,8 @@ class LibraryEntry:
             total_episodes=item.total_episodes_count or 0,
             not_aired_episodes=item.not_aired_episodes_count or 0,
             anime_type=item.anime_type,
-            next_episode_title=next_title if isinstance(next_title, str) and next_title else None,
-            next_episode_aired_at=parse_datetime(next_info.get("date")),
+            next_episode_title=next_info.title if next_info else None,
+            next_episode_aired_at=next_info.date if next_info else None,
         )
 
     @property
@@ -443,10 +439,13 @@ class Library:
     activities: Activities | None = None
     items: dict[int, LibraryEntry] = field(default_factory=dict)
     playback: dict[int, PlaybackEntry] = field(default_factory=dict)
+    # Simkl ids whose entries the merges into this copy added, replaced or dropped: what a
+    # sync touched, so its changes are found without comparing the whole library.
+    changed: set[int] = field(default_factory=set)
 
     def copy(self) -> Library:
         """Return a copy whose dicts can change without touching this one."""
-        return replace(self, items=dict(self.items), playback=dict(self.playback))
+        return replace(self, items=dict(self.items), playback=dict(self.playback), changed=set())
 
     def entries(
         self, media_type: MediaType | None = None, status: ListStatus | None = None
@@ -469,6 +468,7 @@ class Library:
         for item in items:
             if (entry := LibraryEntry.from_api(item)) is not None:
                 self.items[entry.simkl_id] = entry
+                self.changed.add(entry.simkl_id)
                 stored += 1
         return stored
 
@@ -476,6 +476,7 @@ class Library:
         """Replace all entries of a type with a full list."""
         for simkl_id in [e.simkl_id for e in self.entries(media_type)]:
             del self.items[simkl_id]
+            self.changed.add(simkl_id)
         self.upsert(items)
 
     def keep_only(self, media_type: MediaType, simkl_ids: set[int]) -> list[int]:
@@ -483,6 +484,7 @@ class Library:
         dropped = [e.simkl_id for e in self.entries(media_type) if e.simkl_id not in simkl_ids]
         for simkl_id in dropped:
             del self.items[simkl_id]
+        self.changed.update(dropped)
         return dropped
 
     def apply_ratings(self, media_type: MediaType, rated: Iterable[LibraryItem]) -> None:
@@ -491,6 +493,7 @@ class Library:
         for entry in list(self.entries(media_type)):
             if entry.simkl_id not in ratings and entry.user_rating is not None:
                 self.items[entry.simkl_id] = replace(entry, user_rating=None, user_rated_at=None)
+                self.changed.add(entry.simkl_id)
 
     def merge_ratings(self, rated: Iterable[LibraryItem]) -> set[int]:
         """Take the ratings of ratings rows; returns their Simkl ids.
@@ -514,6 +517,7 @@ class Library:
                 if current is not None
                 else rated_entry
             )
+        self.changed.update(ratings)
         return set(ratings)
 
     def replace_playback(self, sessions: Iterable[PlaybackSession]) -> None:
@@ -544,7 +548,7 @@ class Library:
         """Return a JSON-able dict for the store."""
         return {
             "account": self.account.to_json(),
-            "activities": self.activities.to_json() if self.activities else None,
+            "activities": self.activities.to_dict() if self.activities else None,
             "items": [entry.to_json() for entry in self.items.values()],
             "playback": [entry.to_json() for entry in self.playback.values()],
         }
@@ -557,7 +561,7 @@ class Library:
         playback = (PlaybackEntry.from_json(item) for item in data["playback"])
         return cls(
             account=Account.from_json(data["account"]),
-            activities=Activities.from_json(activities) if activities else None,
+            activities=Activities.from_dict(activities) if activities else None,
             items={entry.simkl_id: entry for entry in items},
             playback={entry.playback_id: entry for entry in playback},
         )

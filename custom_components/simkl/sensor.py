@@ -30,8 +30,8 @@ from .api import (
     format_datetime,
     no_poster_url,
 )
-from .const import CONF_LISTS, CONF_MEDIA_TYPES, DEFAULT_LISTS, DEFAULT_MEDIA_TYPES, MOVIE_LISTS
-from .entity import SimklEntity
+from .const import CONF_LISTS, DEFAULT_LISTS, MOVIE_LISTS
+from .entity import SimklEntity, selected_media_types
 from .library import Library, LibraryEntry, PlaybackEntry, UpNext, episode_code
 from .upcoming import UPCOMING_CARD_DEFAULTS, ImageUrl, card_item
 
@@ -135,6 +135,11 @@ class LibraryView:
         """Return a poster URL (340 px wide)."""
         return self.image_url(ImageKind.POSTER, path, POSTER_MEDIUM)
 
+    def session_poster(self, session: PlaybackEntry) -> str | None:
+        """Return the poster of a session's title, from the library when the session has none."""
+        listed = self.listed(session)
+        return self.poster(session.poster or (listed.poster if listed else None))
+
     def fanart(self, path: str | None) -> str | None:
         """Return a fanart URL (960 x 540)."""
         return self.image_url(ImageKind.FANART, path, FANART_MOBILE)
@@ -221,7 +226,7 @@ def _paused_rows(view: LibraryView) -> Iterator[dict[str, Any]]:
                 "episode_title": session.episode_title,
                 "progress": session.progress,
                 "paused_at": session.paused_at.isoformat() if session.paused_at else None,
-                "poster": view.poster(session.poster or (listed.poster if listed else None)),
+                "poster": view.session_poster(session),
                 "url": listed.url if listed is not None else session.url,
             }
         }
@@ -243,6 +248,18 @@ def _last_watched_attributes(view: LibraryView) -> dict[str, Any]:
     }
 
 
+def _next_to_watch_poster(view: LibraryView) -> str | None:
+    return next((view.poster(entry.poster) for entry, _ in view.next_to_watch), None)
+
+
+def _paused_poster(view: LibraryView) -> str | None:
+    return view.session_poster(view.paused[0]) if view.paused else None
+
+
+def _last_watched_poster(view: LibraryView) -> str | None:
+    return view.poster(view.last_watched.poster) if view.last_watched is not None else None
+
+
 def _last_watched(view: LibraryView) -> datetime | None:
     return view.last_watched.watched_at if view.last_watched is not None else None
 
@@ -257,6 +274,8 @@ class SimklSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[LibraryView], StateType | datetime]
     attributes_fn: Callable[[LibraryView], dict[str, Any]] | None = None
+    # The poster of the first title listed, for the pictures of tile and entity cards.
+    picture_fn: Callable[[LibraryView], str | None] | None = None
     media_types: frozenset[MediaType] = frozenset(MediaType)
     list_status: ListStatus | None = None
     # Read from the calendar files too, or changing as time passes: follows the calendar's
@@ -296,6 +315,7 @@ SENSORS: Final[tuple[SimklSensorEntityDescription, ...]] = (
         follows_calendar=True,
         value_fn=lambda view: len(view.next_to_watch),
         attributes_fn=_next_to_watch_attributes,
+        picture_fn=_next_to_watch_poster,
     ),
     SimklSensorEntityDescription(
         key="upcoming",
@@ -312,6 +332,7 @@ SENSORS: Final[tuple[SimklSensorEntityDescription, ...]] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda view: len(view.paused),
         attributes_fn=_paused_attributes,
+        picture_fn=_paused_poster,
     ),
     SimklSensorEntityDescription(
         key="last_watched",
@@ -319,6 +340,7 @@ SENSORS: Final[tuple[SimklSensorEntityDescription, ...]] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=_last_watched,
         attributes_fn=_last_watched_attributes,
+        picture_fn=_last_watched_poster,
     ),
     SimklSensorEntityDescription(
         key="episodes_watched",
@@ -354,9 +376,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors the options select, and drop those they no longer select."""
     coordinator = entry.runtime_data.coordinator
-    media_types = frozenset(
-        MediaType(value) for value in entry.options.get(CONF_MEDIA_TYPES, DEFAULT_MEDIA_TYPES)
-    )
+    media_types = selected_media_types(entry)
     lists = frozenset(ListStatus(value) for value in entry.options.get(CONF_LISTS, DEFAULT_LISTS))
     entities = [
         SimklSensor(coordinator, description, media_types)
@@ -426,6 +446,8 @@ class SimklSensor(SimklEntity, SensorEntity):
         self._attr_native_value = description.value_fn(view)
         if description.attributes_fn is not None:
             self._attr_extra_state_attributes = description.attributes_fn(view)
+        if description.picture_fn is not None:
+            self._attr_entity_picture = description.picture_fn(view)
 
     @property
     @override

@@ -8,8 +8,9 @@ directly. Every action takes an optional `config_entry_id`, needed only with sev
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -40,12 +41,14 @@ from .api import (
     SimklNotFoundError,
     SyncEpisodeNumber,
     SyncItem,
+    SyncRequest,
     SyncResult,
     SyncSeason,
 )
 from .const import DOMAIN, MAX_UPCOMING_DAYS, MIN_UPCOMING_DAYS, MOVIE_LISTS
 from .library import episode_code, web_url
 from .scrobble import (
+    ACTION_MEDIA_TYPES,
     ATTR_EPISODE,
     ATTR_IDS,
     ATTR_PROGRESS,
@@ -54,13 +57,12 @@ from .scrobble import (
     ATTR_TYPE,
     ATTR_YEAR,
     ITEM_TYPES,
-    ItemType,
     build_scrobble_request,
     check_season_given,
     no_item_error,
 )
 from .write_queue import WriteOutcome, async_get_write_queue_of_call
-from .write_store import ScrobbleWrite, SyncEndpoint, SyncWrite, sync_request
+from .write_store import ScrobbleWrite, SyncEndpoint, SyncWrite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -122,7 +124,7 @@ ITEM_NAME_FIELDS: Final[VolDictType] = {
 }
 ITEM_FIELDS: Final[VolDictType] = {
     **ACCOUNT_FIELDS,
-    vol.Required(ATTR_TYPE): vol.In(ITEM_TYPES),
+    vol.Required(ATTR_TYPE): vol.All(vol.In(ITEM_TYPES), MediaType.parse),
     **ITEM_NAME_FIELDS,
 }
 EPISODE_FIELDS: Final[VolDictType] = {
@@ -136,7 +138,7 @@ SCROBBLE_SCHEMA: Final = vol.Schema(
         **ACCOUNT_FIELDS,
         vol.Required(ATTR_ACTION): vol.Coerce(ScrobbleAction),
         vol.Optional(ATTR_ENTITY_ID): cv.entity_domain("media_player"),
-        vol.Optional(ATTR_TYPE): vol.In(ITEM_TYPES),
+        vol.Optional(ATTR_TYPE): vol.All(vol.In(ITEM_TYPES), MediaType.parse),
         **ITEM_NAME_FIELDS,
         vol.Optional(ATTR_SEASON): cv.positive_int,
         vol.Optional(ATTR_EPISODE): cv.positive_int,
@@ -158,7 +160,7 @@ SEARCH_SCHEMA: Final = vol.Schema(
         vol.Exclusive(ATTR_QUERY, "search term"): cv.string,
         vol.Exclusive(ATTR_IDS, "search term"): IDS_SCHEMA,
         vol.Exclusive(ATTR_FILE, "search term"): cv.string,
-        vol.Optional(ATTR_TYPE): vol.In(ITEM_TYPES),
+        vol.Optional(ATTR_TYPE): vol.All(vol.In(ITEM_TYPES), MediaType.parse),
         vol.Optional(ATTR_LIMIT, default=10): vol.All(vol.Coerce(int), vol.Range(min=1, max=50)),
     }
 )
@@ -173,25 +175,6 @@ GET_UPCOMING_SCHEMA: Final = vol.Schema(
         ),
     }
 )
-
-# Simkl's names of the item types: search endpoints, /search/id's `type`, library sections.
-_SEARCH_KINDS: Final[dict[ItemType, Literal["tv", "anime", "movie"]]] = {
-    "show": "tv",
-    "anime": "anime",
-    "movie": "movie",
-}
-_ID_SEARCH_KINDS: Final[dict[ItemType, str]] = {"show": "show", "anime": "show", "movie": "movie"}
-_LIBRARY_TYPES: Final[dict[str, MediaType]] = {
-    "movie": MediaType.MOVIES,
-    "show": MediaType.SHOWS,
-    "tv": MediaType.SHOWS,
-    "anime": MediaType.ANIME,
-}
-_ITEM_TYPES: Final[dict[MediaType, ItemType]] = {
-    MediaType.MOVIES: "movie",
-    MediaType.SHOWS: "show",
-    MediaType.ANIME: "anime",
-}
 
 
 def async_get_entry(call: ServiceCall) -> SimklConfigEntry:
@@ -222,13 +205,25 @@ def simkl_read_errors(hass: HomeAssistant, entry: SimklConfigEntry) -> Iterator[
 
 
 def _describe_item(
-    item: SyncItem | ScrobbleRequest, season: int | None = None, episodes: list[int] | None = None
+    entry: SimklConfigEntry,
+    item: SyncItem | ScrobbleRequest,
+    season: int | None = None,
+    episodes: list[int] | None = None,
 ) -> str:
-    """Name an item for the user, e.g. `Dark (2017) S01E02`, or by its ids without a title."""
+    """Name an item for the user, e.g. `Dark (2017) S01E02`.
+
+    An item named by ids alone takes its title from the library or the titles resolved for
+    the account's players; only an item found in neither is named by its ids.
+    """
     if item.title:
         name = f"{item.title} ({item.year})" if item.year else item.title
+    elif (
+        entry.state is ConfigEntryState.LOADED
+        and (known := entry.runtime_data.titles.name_of(item.ids)) is not None
+    ):
+        name = known.name
     else:
-        name = " ".join(f"{kind} {value}" for kind, value in item.ids.to_json().items())
+        name = " ".join(f"{kind} {value}" for kind, value in item.ids.to_dict().items())
     if episodes:
         return f"{name} {', '.join(episode_code(season, number) for number in episodes)}"
     if season is not None:
@@ -238,9 +233,9 @@ def _describe_item(
 
 def _item_from_call(call: ServiceCall, **fields: Any) -> SyncItem:
     """Build the item a library action names; raises when it names none."""
-    ids = Ids.from_json(call.data.get(ATTR_IDS, {}))
+    ids = Ids.from_dict(call.data.get(ATTR_IDS, {}))
     title: str | None = call.data.get(ATTR_TITLE)
-    if not title and not ids.to_json():
+    if not title and not ids.to_dict():
         raise no_item_error()
     return SyncItem(ids=ids, title=title, year=call.data.get(ATTR_YEAR), **fields)
 
@@ -257,7 +252,7 @@ async def _async_submit(
 ) -> ServiceResponse:
     """Send a library change of the item the call names, or queue it."""
     write = SyncWrite(
-        endpoint=endpoint, request=sync_request(call.data[ATTR_TYPE], item), label=label
+        endpoint=endpoint, request=SyncRequest.of(call.data[ATTR_TYPE], item), label=label
     )
     outcome = await (await async_get_write_queue_of_call(call)).async_submit(write)
     response: dict[str, Any] = {"status": _status(outcome), "item": write.label}
@@ -287,7 +282,10 @@ async def _async_scrobble(call: ServiceCall) -> ServiceResponse:
         action=action,
         request=request,
         label=_describe_item(
-            request, request.season, [request.episode] if request.episode is not None else None
+            writes.entry,
+            request,
+            request.season,
+            [request.episode] if request.episode is not None else None,
         ),
     )
     outcome = await writes.async_submit(write)
@@ -303,10 +301,10 @@ def _scrobble_response(write: ScrobbleWrite, outcome: WriteOutcome) -> dict[str,
             "status": "sent",
             "action": result.action,
             "progress": result.progress,
-            "type": result.media_type,
+            "type": result.media_type.item_key if result.media_type else None,
             "title": result.media.title,
             "year": result.media.year,
-            "ids": result.media.ids.to_json(),
+            "ids": result.media.ids.to_dict(),
             "episode": {"season": episode.season, "number": episode.number, "title": episode.title}
             if episode is not None
             else None,
@@ -320,10 +318,10 @@ def _scrobble_response(write: ScrobbleWrite, outcome: WriteOutcome) -> dict[str,
         "status": _status(outcome),
         "action": action,
         "progress": request.progress,
-        "type": request.media_type,
+        "type": request.media_type.item_key,
         "title": request.title,
         "year": request.year,
-        "ids": request.ids.to_json(),
+        "ids": request.ids.to_dict(),
         "episode": {"season": request.season, "number": request.episode, "title": None}
         if request.episode is not None
         else None,
@@ -331,14 +329,14 @@ def _scrobble_response(write: ScrobbleWrite, outcome: WriteOutcome) -> dict[str,
 
 
 async def _async_mark(call: ServiceCall, endpoint: SyncEndpoint) -> ServiceResponse:
-    media_type: ItemType = call.data[ATTR_TYPE]
+    media_type: MediaType = call.data[ATTR_TYPE]
     season: int | None = call.data.get(ATTR_SEASON)
     episodes: list[int] = call.data.get(ATTR_EPISODES, [])
     watched_at: datetime | None = None
     if endpoint is SyncEndpoint.ADD_TO_HISTORY:
         # Stamped now, so a write that waits in the queue keeps the time it was made.
         watched_at = _utc(call.data.get(ATTR_WATCHED_AT, dt_util.utcnow()))
-    if media_type == "movie" and (season is not None or episodes):
+    if media_type is MediaType.MOVIES and (season is not None or episodes):
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="movie_has_no_episodes"
         )
@@ -356,11 +354,13 @@ async def _async_mark(call: ServiceCall, endpoint: SyncEndpoint) -> ServiceRespo
                 )
             ],
             # An anime's seasons are only known in TVDB numbering; AniDB has none.
-            use_tvdb_anime_seasons=media_type == "anime",
+            use_tvdb_anime_seasons=media_type is MediaType.ANIME,
         )
     else:
         item = _item_from_call(call, episodes=numbers, watched_at=None if numbers else watched_at)
-    return await _async_submit(call, endpoint, item, _describe_item(item, season, episodes))
+    entry = (await async_get_write_queue_of_call(call)).entry
+    label = _describe_item(entry, item, season, episodes)
+    return await _async_submit(call, endpoint, item, label)
 
 
 async def _async_rate(call: ServiceCall) -> ServiceResponse:
@@ -372,25 +372,28 @@ async def _async_rate(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"rating": str(rating)},
         )
     item = _item_from_call(call, rating=rating, rated_at=dt_util.utcnow())
-    return await _async_submit(call, SyncEndpoint.ADD_RATINGS, item, _describe_item(item))
+    label = _describe_item((await async_get_write_queue_of_call(call)).entry, item)
+    return await _async_submit(call, SyncEndpoint.ADD_RATINGS, item, label)
 
 
 async def _async_unrate(call: ServiceCall) -> ServiceResponse:
     item = _item_from_call(call)
-    return await _async_submit(call, SyncEndpoint.REMOVE_RATINGS, item, _describe_item(item))
+    label = _describe_item((await async_get_write_queue_of_call(call)).entry, item)
+    return await _async_submit(call, SyncEndpoint.REMOVE_RATINGS, item, label)
 
 
 async def _async_set_status(call: ServiceCall) -> ServiceResponse:
-    media_type: ItemType = call.data[ATTR_TYPE]
+    media_type: MediaType = call.data[ATTR_TYPE]
     status: ListStatus = call.data[ATTR_STATUS]
-    if media_type == "movie" and status not in MOVIE_LISTS:
+    if media_type is MediaType.MOVIES and status not in MOVIE_LISTS:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="status_not_for_movies",
             translation_placeholders={"status": status.value},
         )
     item = _item_from_call(call, to=status)
-    return await _async_submit(call, SyncEndpoint.ADD_TO_LIST, item, _describe_item(item))
+    label = _describe_item((await async_get_write_queue_of_call(call)).entry, item)
+    return await _async_submit(call, SyncEndpoint.ADD_TO_LIST, item, label)
 
 
 # --- read actions -------------------------------------------------------------------------------
@@ -399,18 +402,18 @@ async def _async_set_status(call: ServiceCall) -> ServiceResponse:
 def _search_hit(
     client: SimklClient,
     *,
-    media_kind: str,
+    media_type: MediaType | None,
     title: str,
     year: int | None,
     ids: Ids,
     poster: str | None,
 ) -> dict[str, Any]:
-    library_type = _LIBRARY_TYPES.get(media_kind, MediaType.MOVIES)
+    library_type = media_type or MediaType.MOVIES
     return {
-        "type": _ITEM_TYPES[library_type],
+        "type": library_type.item_key,
         "title": title,
         "year": year,
-        "ids": ids.to_json(),
+        "ids": ids.to_dict(),
         "poster": client.image_url(ImageKind.POSTER, poster, POSTER_MEDIUM),
         "url": web_url(library_type, ids.simkl, ids.slug) if ids.simkl is not None else None,
     }
@@ -420,7 +423,7 @@ def _search_result(client: SimklClient, hit: SearchResult) -> dict[str, Any]:
     return {
         **_search_hit(
             client,
-            media_kind=hit.media_type,
+            media_type=hit.media_type,
             title=hit.title,
             year=hit.year,
             ids=hit.ids,
@@ -432,12 +435,12 @@ def _search_result(client: SimklClient, hit: SearchResult) -> dict[str, Any]:
 
 
 def _file_result(client: SimklClient, match: FileMatch) -> list[dict[str, Any]]:
-    if match.media is None or match.media_kind is None:
+    if match.media is None:
         return []
     media = match.media
     hit = _search_hit(
         client,
-        media_kind=match.media_kind,
+        media_type=match.media_type,
         title=media.title,
         year=media.year,
         ids=media.ids,
@@ -455,7 +458,7 @@ def _file_result(client: SimklClient, match: FileMatch) -> list[dict[str, Any]]:
 async def _async_search(call: ServiceCall) -> ServiceResponse:
     entry = async_get_entry(call)
     client = entry.runtime_data.client
-    media_type: ItemType | None = call.data.get(ATTR_TYPE)
+    media_type: MediaType | None = call.data.get(ATTR_TYPE)
     limit: int = call.data[ATTR_LIMIT]
     query: str | None = call.data.get(ATTR_QUERY)
     ids: dict[str, str | int] | None = call.data.get(ATTR_IDS)
@@ -466,14 +469,12 @@ async def _async_search(call: ServiceCall) -> ServiceResponse:
     with simkl_read_errors(call.hass, entry):
         try:
             if query is not None:
-                kinds = [media_type] if media_type is not None else list(ITEM_TYPES)
+                kinds = [media_type] if media_type is not None else ACTION_MEDIA_TYPES
                 for kind in kinds:
-                    hits = await client.search_text(_SEARCH_KINDS[kind], query, limit=limit)
+                    hits = await client.search_text(kind, query, limit=limit)
                     results.extend(_search_result(client, hit) for hit in hits)
             elif ids is not None:
-                hits = await client.search_id(
-                    ids, media_kind=_ID_SEARCH_KINDS[media_type] if media_type else None
-                )
+                hits = await client.search_id(ids, media_type=media_type)
                 results.extend(_search_result(client, hit) for hit in hits[:limit])
             elif file is not None:
                 results.extend(_file_result(client, await client.search_file(file)))
@@ -488,7 +489,7 @@ async def _async_get_statistics(call: ServiceCall) -> ServiceResponse:
     runtime = entry.runtime_data
     with simkl_read_errors(call.hass, entry):
         stats = await runtime.client.get_user_stats(runtime.coordinator.library.account.account_id)
-    return stats.raw
+    return stats.to_dict()
 
 
 async def _async_get_upcoming(call: ServiceCall) -> ServiceResponse:

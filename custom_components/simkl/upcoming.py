@@ -7,7 +7,8 @@ id, as Simkl recommends (reference §8):
 - the rolling files (`tv`, `anime`, `movie_release`; yesterday to +33 days) are checked at most
   every 6 hours, with `If-Modified-Since`, so an unchanged file costs a body-less 304;
 - windows outside them (the past, or further ahead) read the monthly archives, fetched only
-  when asked for; past months never change, so they are fetched once;
+  when asked for and only from a year back to three months ahead; past months never
+  change, so they are fetched once;
 - files and their `Last-Modified` are stored, so a restart fetches nothing that is still fresh.
 """
 
@@ -16,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Self, override
 
 from homeassistant.core import callback
@@ -28,7 +28,6 @@ from .api import (
     FANART_MOBILE,
     POSTER_MEDIUM,
     CalendarEntry,
-    CalendarKind,
     CalendarNotModified,
     ImageKind,
     ListStatus,
@@ -79,22 +78,16 @@ NETWORK_OFFSET_MAX = timedelta(hours=14)
 # Archives may file an episode under its network's local date, up to 14 hours off UTC, and an
 # all-day release starts up to a day before the window that shows it.
 ARCHIVE_MARGIN = timedelta(days=1)
+# How far from today the monthly archives are read: a window of years would otherwise cost a
+# file per month and kind, fetched one after another. Simkl files little further ahead.
+ARCHIVE_REACH_BACK = timedelta(days=365)
+ARCHIVE_REACH_AHEAD = timedelta(days=92)
 # Bounds the stored archives (about a year of the three kinds); the least recently used go first.
 MAX_CACHED_ARCHIVES = 36
 
 # Simkl's own fallbacks when a title has no runtime.
 DEFAULT_TV_RUNTIME = timedelta(minutes=45)
 DEFAULT_ANIME_RUNTIME = timedelta(minutes=25)
-
-_KIND_MEDIA_TYPE = {
-    CalendarKind.TV: MediaType.SHOWS,
-    CalendarKind.ANIME: MediaType.ANIME,
-    CalendarKind.MOVIE_RELEASE: MediaType.MOVIES,
-}
-
-FINALE_SEASON_MIDDLE = 1
-FINALE_SEASON = 2
-FINALE_SERIES = 3
 
 
 def _absolute_url(path: str) -> str:
@@ -169,11 +162,17 @@ class Airing:
         )
 
 
+def _calendar_kind(name: str) -> MediaType | None:
+    """The media type of a calendar file name (tv, anime, movie_release)."""
+    kind = MediaType.parse(name)
+    return kind if kind is not None and kind.calendar_file == name else None
+
+
 @dataclass(frozen=True, slots=True)
 class FileKey:
     """A rolling calendar file (no month) or a monthly archive."""
 
-    kind: CalendarKind
+    kind: MediaType
     year: int | None = None
     month: int | None = None
 
@@ -181,17 +180,17 @@ class FileKey:
     def storage_key(self) -> str:
         """Return the file's path below /calendar/, which also names it in the store."""
         if self.year is None:
-            return str(self.kind)
-        return f"{self.year}/{self.month}/{self.kind}"
+            return self.kind.calendar_file
+        return f"{self.year}/{self.month}/{self.kind.calendar_file}"
 
     @classmethod
     def from_storage_key(cls, key: str) -> Self:
         """Parse a `storage_key`; raises ValueError on anything else."""
         match key.split("/"):
-            case [kind]:
-                return cls(CalendarKind(kind))
-            case [year, month, kind]:
-                return cls(CalendarKind(kind), int(year), int(month))
+            case [name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind)
+            case [year, month, name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind, int(year), int(month))
         msg = f"Not a calendar file: {key}"
         raise ValueError(msg)
 
@@ -357,10 +356,10 @@ class CalendarSelection:
             return self.movies and entry.status is ListStatus.PLAN_TO_WATCH
         return entry.status in self.lists
 
-    def kinds(self, library: Library) -> list[CalendarKind]:
+    def kinds(self, library: Library) -> list[MediaType]:
         """Return the calendar files worth fetching for the followed titles."""
         types = {entry.media_type for entry in library.items.values() if self.follows(entry)}
-        return [kind for kind, media_type in _KIND_MEDIA_TYPE.items() if media_type in types]
+        return [media_type for media_type in MediaType if media_type in types]
 
 
 type ImageUrl = Callable[[ImageKind, str | None, str | None], str | None]
@@ -434,9 +433,7 @@ def _uncovered(
     return parts
 
 
-type RollingFiles = Mapping[CalendarKind, CachedFile]
-
-_NO_FILES: RollingFiles = MappingProxyType({})
+type RollingFiles = Mapping[MediaType, CachedFile]
 
 
 def _in_air_order(item: UpcomingItem) -> tuple[datetime, str, str]:
@@ -482,8 +479,13 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
 
     @property
     def files(self) -> RollingFiles:
-        """Return the rolling files, or none before the first update."""
-        return self.data if self.data is not None else _NO_FILES
+        """Return the rolling files; before the first update (which setup does not wait
+        for), the stored ones."""
+        # `data` is None until the first update, although typed as the files.
+        updated: RollingFiles | None = self.data
+        if updated is not None:
+            return updated
+        return {key.kind: file for key, file in self._files.items() if key.year is None}
 
     async def async_start(self) -> None:
         """Read the stored files, fetch those due in the background, and follow the library.
@@ -526,7 +528,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
 
     async def _async_update_data(self) -> RollingFiles:
         now = dt_util.utcnow()
-        rolling: dict[CalendarKind, CachedFile] = {}
+        rolling: dict[MediaType, CachedFile] = {}
         failure: SimklError | None = None
         # A file that fails with no copy to fall back on fails the update.
         with translate_errors("calendar_update_failed"):
@@ -597,7 +599,12 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
     def _archive_keys(
         self, rolling: RollingFiles, start: datetime, end: datetime
     ) -> Iterator[FileKey]:
-        """Yield the archives holding what the rolling files leave out of [start, end)."""
+        """Yield the archives holding what the rolling files leave out of [start, end),
+        within the reach of the archives."""
+        now = dt_util.utcnow()
+        start, end = max(start, now - ARCHIVE_REACH_BACK), min(end, now + ARCHIVE_REACH_AHEAD)
+        if start >= end:
+            return
         for kind in self.selection.kinds(self.library_coordinator.library):
             file = rolling.get(kind)
             for part_start, part_end in _uncovered(start, end, file.coverage if file else None):

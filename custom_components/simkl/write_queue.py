@@ -6,25 +6,21 @@ and exactly once unless an attempt ended without an answer (then it is sent agai
 reported (a persistent notification and `simkl_write_failed`).
 
 Writes leave one at a time (Simkl's 20-second write lock, 1 POST/s), saved before they are
-sent and removed once answered. The queue lives while the account exists, loaded or not: when
-Simkl is down at start or the token was revoked, writes still queue.
+sent and removed once answered. The queue lives while the account exists, loaded or not.
 
 Public API, for the actions and anything else that writes to Simkl: `async_get_write_queue(
 hass, entry)` returns the account's queue (created and started on first use);
-`SimklWriteQueue.async_submit(write)` queues a `ScrobbleWrite` or `SyncWrite` and returns a
+`SimklWriteQueue.async_submit(write)` queues a `ScrobbleWrite` or `SyncWrite` (from
+`write_store`) and returns a
 `WriteOutcome` once Simkl took it (`sent`) or once it has to wait (`queued`); it raises
 HomeAssistantError when Simkl rejected the item for good.
 
-What Simkl answers decides what happens to the write at the head of the queue:
-- 2xx, whatever its body: done (a 409 to a stop or checkin too: Simkl already recorded it);
-- an item-level rejection (`id_err`, `empty_field`, `url_failed`, any 404, every item not
-  found): dropped, and reported;
-- the write lock or 429: wait (Retry-After when sent, else 20 s / 10 s, doubling on repeats);
-- 401: wait for the account to be linked again;
-- 5xx, 412, timeouts, no connection: wait 5 s, 10 s, 20 s ... up to 10 minutes;
-- anything else (403, another 4xx, a proxy's page): the same waits, one repair issue, and the
-  attempt counts against the write; after `SET_ASIDE_AFTER_ATTEMPTS` refusals, or a refusal
-  `SET_ASIDE_AFTER_DAYS` after it was queued, the write is set aside.
+Simkl's answer to the head write decides: a 2xx (any body), or 409 to a stop or checkin, is
+done; an item-level rejection (`id_err`, `empty_field`, `url_failed`, 404, nothing found) drops
+it; the write lock and 429 wait (Retry-After, else 20 s / 10 s, doubling); 401 waits for a new
+token; 5xx, 412 and no answer wait 5 s, 10 s ... 10 min; anything else (403, another 4xx, a
+proxy's page) waits the same, raises a repair issue and counts against the write, which is set
+aside after `SET_ASIDE_AFTER_ATTEMPTS` refusals or at a refusal `SET_ASIDE_AFTER_DAYS` old.
 """
 
 import asyncio
@@ -190,6 +186,11 @@ class SimklWriteQueue:
     def client(self) -> SimklClient:
         """The client the queue sends with; it follows the entry's token."""
         return self._client
+
+    @property
+    def entry(self) -> SimklConfigEntry:
+        """The account's config entry, loaded or not."""
+        return self._entry
 
     @property
     def pending(self) -> list[PendingWrite]:

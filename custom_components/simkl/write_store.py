@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
@@ -19,6 +19,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
 from .api import (
+    MediaType,
     ScrobbleAction,
     ScrobbleRequest,
     ScrobbleResult,
@@ -77,17 +78,6 @@ _SYNC_CALLS: Final[
     SyncEndpoint.REMOVE_RATINGS: SimklClient.remove_ratings,
     SyncEndpoint.ADD_TO_LIST: SimklClient.add_to_list,
 }
-
-
-def sync_request(media_type: Literal["movie", "show", "anime"], item: SyncItem) -> SyncRequest:
-    """A library change of one item, in the section of its type."""
-    match media_type:
-        case "movie":
-            return SyncRequest(movies=[item])
-        case "show":
-            return SyncRequest(shows=[item])
-        case "anime":
-            return SyncRequest(anime=[item])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,13 +143,13 @@ class PendingWrite(ABC):
         if kind == "scrobble":
             write = ScrobbleWrite(
                 action=ScrobbleAction(name),
-                request=ScrobbleRequest.from_json(data["request"]),
+                request=ScrobbleRequest.from_dict(data["request"]),
                 **common,
             )
         elif kind == "sync":
             write = SyncWrite(
                 endpoint=SyncEndpoint(name),
-                request=SyncRequest.from_json(data["request"]),
+                request=SyncRequest.from_dict(data["request"]),
                 **common,
             )
         else:
@@ -224,9 +214,9 @@ class ScrobbleWrite(PendingWrite):
                 item = replace(
                     item,
                     seasons=[SyncSeason(number=request.season, episodes=episodes)],
-                    use_tvdb_anime_seasons=request.media_type == "anime",
+                    use_tvdb_anime_seasons=request.media_type is MediaType.ANIME,
                 )
-        return sync_request(request.media_type, item)
+        return SyncRequest.of(request.media_type, item)
 
     @override
     def supersedes(self, older: PendingWrite) -> bool:
@@ -239,7 +229,7 @@ class ScrobbleWrite(PendingWrite):
 
     @override
     def request_json(self) -> dict[str, Any]:
-        return self.request.to_json()
+        return self.request.to_dict()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,7 +250,7 @@ class SyncWrite(PendingWrite):
 
     @override
     def request_json(self) -> dict[str, Any]:
-        return self.request.to_json()
+        return self.request.to_dict()
 
 
 class _QueueFile(Store[dict[str, Any]]):

@@ -107,6 +107,7 @@ class FaultKind(StrEnum):
     """How an injected fault answers."""
 
     STATUS = "status"
+    BODY = "body"
     DELAY = "delay"
     MALFORMED = "malformed"
     EMPTY = "empty"
@@ -151,7 +152,11 @@ class Headers(dict[str, str]):
 
 @dataclass(eq=False)
 class Fault:
-    """An injected fault; ``remaining`` None means until `FakeSimkl.clear_faults`."""
+    """An injected fault; ``remaining`` None means until `FakeSimkl.clear_faults`.
+
+    STATUS answers ``status`` with Simkl's error body (or ``body``), BODY answers 200 with
+    ``body`` as JSON (``None`` is ``null``); ``headers`` go with either.
+    """
 
     prefix: str
     kind: FaultKind
@@ -161,7 +166,7 @@ class Fault:
     body: Any
     delay: float
     method: str | None
-    headers: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
 
     def loses_answer(self, method: str) -> bool:
         """Whether a write is handled and only its (2xx) answer replaced."""
@@ -659,6 +664,8 @@ class FakeSimkl:
                 response = ApiError(fault.status, error, body=fault.body).response()
                 response.headers.update(fault.headers)
                 return response
+            case FaultKind.BODY:
+                return web.json_response(fault.body, headers=fault.headers)
             case FaultKind.HTML:
                 return web.Response(
                     status=fault.status,

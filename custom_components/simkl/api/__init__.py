@@ -1,16 +1,30 @@
 """Typed async client for the Simkl API (https://api.simkl.org), with no Home Assistant code."""
 
+from .account import (
+    MediaStats,
+    PinAuthorized,
+    PinCode,
+    PinExpired,
+    PinPending,
+    PinResult,
+    StatusStats,
+    UserSettings,
+    UserStats,
+    WatchedLastWeek,
+    parse_pin_result,
+)
+from .calendar import CalendarEntry, CalendarFile, CalendarNotModified
+from .catalog import Airs, EpisodeInfo, FileMatch, MediaSummary, SearchResult
 from .client import SimklClient
+from .common import EpisodeRef, Ids, MediaInfo
 from .const import (
     API_URL,
     DATA_URL,
     IMAGE_URL,
     UNKNOWN_WATCHED_AT,
-    CalendarKind,
     Extended,
     ImageKind,
     ListStatus,
-    MediaType,
     ScrobbleAction,
 )
 from .errors import (
@@ -47,48 +61,36 @@ from .images import (
     build_image_url,
     no_poster_url,
 )
-from .models import (
+from .media import FinaleType, MediaType
+from .model import (
+    SimklModel,
+    format_datetime,
+    is_unknown_date,
+    parse_date,
+    parse_datetime,
+    parse_float,
+    parse_list,
+)
+from .sync import (
     Activities,
-    Airs,
     AllItems,
-    CalendarEntry,
-    CalendarFile,
-    CalendarNotModified,
-    EpisodeInfo,
-    EpisodeRef,
-    FileMatch,
-    Ids,
     LibraryItem,
     MediaActivities,
-    MediaInfo,
-    MediaStats,
-    MediaSummary,
-    PinAuthorized,
-    PinCode,
-    PinExpired,
-    PinPending,
-    PinResult,
+    NextToWatch,
     PlaybackSession,
+    WatchedCheck,
+    WatchedEpisode,
+    WatchedSeason,
+)
+from .writes import (
     ScrobbleRequest,
     ScrobbleResult,
-    SearchResult,
-    StatusStats,
     SyncEpisode,
     SyncEpisodeNumber,
     SyncItem,
     SyncRequest,
     SyncResult,
     SyncSeason,
-    UserSettings,
-    UserStats,
-    WatchedCheck,
-    WatchedEpisode,
-    WatchedSeason,
-    format_datetime,
-    is_unknown_date,
-    parse_date,
-    parse_datetime,
-    parse_float,
 )
 
 __all__ = [
@@ -120,12 +122,12 @@ __all__ = [
     "AllItems",
     "CalendarEntry",
     "CalendarFile",
-    "CalendarKind",
     "CalendarNotModified",
     "EpisodeInfo",
     "EpisodeRef",
     "Extended",
     "FileMatch",
+    "FinaleType",
     "Ids",
     "ImageKind",
     "LibraryItem",
@@ -135,6 +137,7 @@ __all__ = [
     "MediaStats",
     "MediaSummary",
     "MediaType",
+    "NextToWatch",
     "PinAuthorized",
     "PinCode",
     "PinExpired",
@@ -152,6 +155,7 @@ __all__ = [
     "SimklConnectionError",
     "SimklError",
     "SimklInvalidClientError",
+    "SimklModel",
     "SimklNotFoundError",
     "SimklRateLimitError",
     "SimklServerError",
@@ -166,6 +170,7 @@ __all__ = [
     "UserStats",
     "WatchedCheck",
     "WatchedEpisode",
+    "WatchedLastWeek",
     "WatchedSeason",
     "build_image_url",
     "format_datetime",
@@ -174,4 +179,6 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "parse_float",
+    "parse_list",
+    "parse_pin_result",
 ]

@@ -10,9 +10,6 @@ DATA_URL = "https://data.simkl.in"
 IMAGE_URL = "https://simkl.in"
 PIN_VERIFICATION_URL = "https://simkl.com/pin"
 
-DEFAULT_APP_NAME = "home-assistant-simkl"
-DEFAULT_APP_VERSION = "0.1.0"
-
 # Simkl serialises scrobbles and sync writes per user behind a 20-second lock; a collision
 # answers 400 RATE_LIMIT, and waiting out the lock is the only remedy.
 WRITE_LOCK_RETRY_AFTER = 20.0
@@ -27,14 +24,6 @@ UNKNOWN_WATCHED_AT = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
 # The PIN endpoints omit these fields on some versions; these are the documented values.
 DEFAULT_PIN_EXPIRES_IN = 900
 DEFAULT_PIN_INTERVAL = 5
-
-
-class MediaType(StrEnum):
-    """Library section, as used in /sync/all-items, /sync/ratings and sync write bodies."""
-
-    SHOWS = "shows"
-    ANIME = "anime"
-    MOVIES = "movies"
 
 
 class ListStatus(StrEnum):
@@ -54,14 +43,6 @@ class ScrobbleAction(StrEnum):
     PAUSE = "pause"
     STOP = "stop"
     CHECKIN = "checkin"
-
-
-class CalendarKind(StrEnum):
-    """Calendar data file name on the CDN."""
-
-    TV = "tv"
-    ANIME = "anime"
-    MOVIE_RELEASE = "movie_release"
 
 
 class ImageKind(StrEnum):

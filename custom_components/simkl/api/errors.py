@@ -49,9 +49,8 @@ class SimklAuthenticationError(SimklClientError):
 class SimklRateLimitError(SimklClientError):
     """429, or 400 `RATE_LIMIT` when the per-user 20-second write lock is held.
 
-    `retry_after` is the suggested wait in seconds, `retry_after_sent` whether Simkl sent it
-    (a `Retry-After` header) rather than it being the documented default; `write_lock` tells
-    the two cases apart.
+    `retry_after` is the suggested wait in seconds, `retry_after_sent` whether Simkl named it
+    (`Retry-After`) rather than the client guessing it; `write_lock` tells the two cases apart.
     """
 
     def __init__(

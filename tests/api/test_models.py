@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import orjson
 import pytest
 
 from custom_components.simkl.api import (
@@ -21,6 +22,7 @@ from custom_components.simkl.api import (
     MediaInfo,
     MediaSummary,
     MediaType,
+    NextToWatch,
     PinAuthorized,
     PinCode,
     PinExpired,
@@ -45,8 +47,9 @@ from custom_components.simkl.api import (
     parse_date,
     parse_datetime,
     parse_float,
+    parse_list,
+    parse_pin_result,
 )
-from custom_components.simkl.api.models import parse_list, parse_pin_result
 
 TOKYO = timezone(timedelta(hours=9))
 
@@ -123,14 +126,14 @@ def test_the_1970_placeholder_is_an_unknown_date() -> None:
 
 def test_ids_read_simkl_and_simkl_id_alike() -> None:
     """Some endpoints say `simkl`, others `simkl_id`; both are the Simkl id."""
-    assert Ids.from_json({"simkl": 548312}).simkl == 548312
-    assert Ids.from_json({"simkl_id": 548312}).simkl == 548312
-    assert Ids.from_json({"simkl_id": "548312"}).simkl == 548312
+    assert Ids.from_dict({"simkl": 548312}).simkl == 548312
+    assert Ids.from_dict({"simkl_id": 548312}).simkl == 548312
+    assert Ids.from_dict({"simkl_id": "548312"}).simkl == 548312
 
 
 def test_ids_are_lenient() -> None:
     """Numeric strings become numbers, slugs and unknown ids land in `other`, junk is dropped."""
-    ids = Ids.from_json(
+    ids = Ids.from_dict(
         {
             "simkl": 548312,
             "slug": "stranger-things",
@@ -160,7 +163,7 @@ def test_ids_are_lenient() -> None:
         "zap2it": "SH02",
         "netflix": 80057281,
     }
-    assert ids.to_json() == {
+    assert ids.to_dict() == {
         "simkl": 548312,
         "slug": "stranger-things",
         "imdb": "tt4574334",
@@ -175,7 +178,7 @@ def test_ids_are_lenient() -> None:
 
 def test_ids_skip_nulls_and_read_numeric_imdb_as_text() -> None:
     """`null` ids are absent; a number where text is expected becomes text."""
-    assert Ids.from_json({"tmdb": None, "slug": None, "imdb": 1375666, "anilist": [1]}) == Ids(
+    assert Ids.from_dict({"tmdb": None, "slug": None, "imdb": 1375666, "anilist": [1]}) == Ids(
         imdb="1375666"
     )
 
@@ -183,14 +186,14 @@ def test_ids_skip_nulls_and_read_numeric_imdb_as_text() -> None:
 @pytest.mark.parametrize("empty", [None, {}, [], "x"])
 def test_ids_of_nothing(empty: object) -> None:
     """A missing or malformed `ids` gives empty ids."""
-    assert Ids.from_json(empty) == Ids()
-    assert Ids.from_json(empty).to_json() == {}
+    assert Ids.from_dict(empty) == Ids()
+    assert Ids.from_dict(empty).to_dict() == {}
 
 
 def test_ids_round_trip_and_hash() -> None:
     """Ids survive to_json/from_json and can key a dict despite `other`."""
     ids = Ids(simkl=1, imdb="tt1", tmdb=2, other={"letterboxd": "x"})
-    assert Ids.from_json(ids.to_json()) == ids
+    assert Ids.from_dict(ids.to_dict()) == ids
     assert {ids: "found"}[Ids(simkl=1, imdb="tt1", tmdb=2, other={"letterboxd": "x"})] == "found"
 
 
@@ -200,35 +203,35 @@ def test_ids_round_trip_and_hash() -> None:
 )
 def test_media_runtime_in_minutes(runtime: object, minutes: int | None) -> None:
     """Runtimes come as numbers or as text such as `45m` (calendar v2 metadata)."""
-    assert MediaInfo.from_json({"title": "X", "runtime": runtime}).runtime == minutes
+    assert MediaInfo.from_dict({"title": "X", "runtime": runtime}).runtime == minutes
 
 
 def test_media_info_tolerates_missing_fields() -> None:
     """Only the block itself is needed; everything else is optional."""
-    assert MediaInfo.from_json(None) == MediaInfo()
-    info = MediaInfo.from_json({"title": "Inception", "year": "2010", "poster": "ab/abc", "x": 1})
+    assert MediaInfo.from_dict(None) == MediaInfo()
+    info = MediaInfo.from_dict({"title": "Inception", "year": "2010", "poster": "ab/abc", "x": 1})
     assert (info.title, info.year, info.poster, info.fanart) == ("Inception", 2010, "ab/abc", None)
 
 
 def test_episode_ref_reads_episode_or_number() -> None:
     """Playback examples show both `episode.episode` and `episode.number`."""
-    assert EpisodeRef.from_json({"season": 1, "number": 3}).number == 3
-    assert EpisodeRef.from_json({"season": 1, "episode": 3}).number == 3
-    ref = EpisodeRef.from_json(
+    assert EpisodeRef.from_dict({"season": 1, "number": 3}).number == 3
+    assert EpisodeRef.from_dict({"season": 1, "episode": 3}).number == 3
+    ref = EpisodeRef.from_dict(
         {"season": 1, "number": 3, "episode": 9, "title": "Ep", "tvdb": {"season": 2, "episode": 5}}
     )
     assert ref == EpisodeRef(season=1, number=3, title="Ep", tvdb_season=2, tvdb_number=5)
-    flat = EpisodeRef.from_json({"number": 4, "tvdb_season": 1, "tvdb_number": 16})
+    flat = EpisodeRef.from_dict({"number": 4, "tvdb_season": 1, "tvdb_number": 16})
     assert (flat.tvdb_season, flat.tvdb_number) == (1, 16)
 
 
 def test_parse_list_skips_unusable_entries() -> None:
     """A bad entry is skipped, not fatal; `null` and `{}` are empty lists."""
-    assert parse_list(PlaybackSession.from_json, [{"id": 1}, {"progress": 3}, "junk"]) == [
+    assert parse_list(PlaybackSession.from_dict, [{"id": 1}, {"progress": 3}, "junk"]) == [
         PlaybackSession(id=1)
     ]
-    assert parse_list(PlaybackSession.from_json, None) == []
-    assert parse_list(PlaybackSession.from_json, {}) == []
+    assert parse_list(PlaybackSession.from_dict, None) == []
+    assert parse_list(PlaybackSession.from_dict, {}) == []
 
 
 @pytest.mark.parametrize(
@@ -238,7 +241,7 @@ def test_parse_list_skips_unusable_entries() -> None:
 def test_numbers_are_read_leniently(raw: object, number: float | None) -> None:
     """Numeric strings count as numbers; booleans and text do not."""
     assert parse_float(raw) == number
-    entry = CalendarEntry.from_json({"ratings": {"simkl": {"rating": raw}}, "rank": raw})
+    entry = CalendarEntry.from_dict({"ratings": {"simkl": {"rating": raw}}, "rank": raw})
     assert entry.rating == number
     assert entry.rank == (int(number) if number is not None and number.is_integer() else None)
 
@@ -248,13 +251,13 @@ def test_numbers_are_read_leniently(raw: object, number: float | None) -> None:
 
 def test_pin_code_defaults_and_aliases() -> None:
     """`verification_uri` stands in for `verification_url`; missing timings get defaults."""
-    code = PinCode.from_json({"user_code": "5G6JA", "verification_uri": "https://simkl.com/pin/"})
+    code = PinCode.from_dict({"user_code": "5G6JA", "verification_uri": "https://simkl.com/pin/"})
     assert code == PinCode(
         user_code="5G6JA", verification_url="https://simkl.com/pin/", expires_in=900, interval=5
     )
-    assert PinCode.from_json({"user_code": "X"}).verification_url == "https://simkl.com/pin"
+    assert PinCode.from_dict({"user_code": "X"}).verification_url == "https://simkl.com/pin"
     with pytest.raises(ValueError, match="user_code"):
-        PinCode.from_json({"result": "OK"})
+        PinCode.from_dict({"result": "OK"})
 
 
 @pytest.mark.parametrize(
@@ -283,7 +286,7 @@ def test_pin_authorized_hides_the_token_from_repr() -> None:
 
 def test_user_settings() -> None:
     """The account id is required; the rest is optional."""
-    settings = UserSettings.from_json(
+    settings = UserSettings.from_dict(
         {
             "user": {"name": "alice", "avatar": "av/avatar", "joined_at": "2020-01-02T03:04:05Z"},
             "account": {"id": "424242", "timezone": "Europe/Lisbon", "type": "vip"},
@@ -298,14 +301,14 @@ def test_user_settings() -> None:
         account_type="vip",
         joined_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC),
     )
-    assert UserSettings.from_json({"account": {"id": 1}}) == UserSettings(account_id=1)
+    assert UserSettings.from_dict({"account": {"id": 1}}) == UserSettings(account_id=1)
     with pytest.raises(ValueError, match="account id"):
-        UserSettings.from_json({"user": {"name": "alice"}})
+        UserSettings.from_dict({"user": {"name": "alice"}})
 
 
 def test_user_stats() -> None:
     """Counters per list, legacy lists included, and the watched-episode total."""
-    stats = UserStats.from_json(
+    stats = UserStats.from_dict(
         {
             "total_mins": 1000,
             "movies": {"total_mins": 300, "completed": {"mins": 300, "count": 2}},
@@ -320,7 +323,7 @@ def test_user_stats() -> None:
         }
     )
     assert stats.total_mins == 1000
-    assert stats.watched_last_week_mins == 95
+    assert stats.watched_last_week.total_mins == 95
     assert stats.for_type(MediaType.MOVIES).count(ListStatus.COMPLETED) == 2
     assert stats.for_type(MediaType.MOVIES).count(ListStatus.WATCHING) == 0
     tv = stats.for_type(MediaType.SHOWS)
@@ -330,8 +333,8 @@ def test_user_stats() -> None:
     assert tv.statuses["notinteresting"].count == 4
     assert tv.count(ListStatus.HOLD) == 0
     assert stats.for_type(MediaType.ANIME).statuses == {}
-    assert stats.raw["total_mins"] == 1000
-    assert UserStats.from_json(None) == UserStats()
+    assert stats.to_dict()["total_mins"] == 1000
+    assert UserStats.from_dict(None) == UserStats()
 
 
 # --- activities -------------------------------------------------------------------------------
@@ -375,7 +378,7 @@ ACTIVITIES = {
 
 def test_activities_round_trip() -> None:
     """A stored copy reads back equal; movies' missing keys stay None."""
-    activities = Activities.from_json(ACTIVITIES)
+    activities = Activities.from_dict(ACTIVITIES)
     assert activities.all == datetime(2026, 5, 13, 16, 8, tzinfo=UTC)
     assert activities.settings_all == datetime(2026, 1, 1, tzinfo=UTC)
     assert activities.for_type(MediaType.SHOWS).status(ListStatus.WATCHING) == activities.all
@@ -384,19 +387,52 @@ def test_activities_round_trip() -> None:
         2026, 4, 1, tzinfo=UTC
     )
     assert activities.for_type(MediaType.ANIME) == MediaActivities()
-    stored = activities.to_json()
+    stored = activities.to_dict()
     assert stored["tv_shows"]["playback"] == "2026-05-12T10:00:00Z"
     assert stored["movies"]["watching"] is None
-    assert Activities.from_json(stored) == activities
+    assert Activities.from_dict(stored) == activities
 
 
-@pytest.mark.parametrize("empty", [None, {}, {"settings": None, "tv_shows": []}])
-def test_activities_of_an_empty_answer(empty: object) -> None:
+@pytest.mark.parametrize("empty", [{"all": None}, {"all": None, "settings": None, "tv_shows": []}])
+def test_activities_of_an_account_without_history(empty: object) -> None:
     """Nothing ever happened: every timestamp is None, and the copy still round-trips."""
-    activities = Activities.from_json(empty)
+    activities = Activities.from_dict(empty)
     assert activities == Activities()
-    assert activities.to_json()["settings"] == {"all": None}
-    assert Activities.from_json(activities.to_json()) == activities
+    assert activities.to_dict()["settings"] == {"all": None}
+    assert Activities.from_dict(activities.to_dict()) == activities
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [None, {}, [], [{"all": "2026-05-13T16:08:00Z"}], "2026-05-13T16:08:00Z", {"all": 5},
+     {"all": "yesterday"}, {"tv_shows": {"all": "2026-05-13T16:08:00Z"}}],
+)  # fmt: skip
+def test_activities_without_a_usable_all_are_refused(answer: object) -> None:
+    """An answer that does not say when the account last changed is no answer."""
+    with pytest.raises(ValueError, match="all"):
+        Activities.from_dict(answer)
+
+
+def test_missing_timestamps_keep_the_previous_ones() -> None:
+    """A timestamp an answer leaves out has not gone back to "never"."""
+    previous = Activities.from_dict(
+        {
+            "all": "2026-05-13T16:08:00Z",
+            "settings": {"all": "2026-01-01T00:00:00Z"},
+            "tv_shows": {"all": "2026-05-13T16:08:00Z", "rated_at": "2026-05-01T00:00:00Z"},
+            "movies": {"all": "2026-04-01T00:00:00Z"},
+        }
+    )
+    answer = Activities.from_dict(
+        {"all": None, "tv_shows": {"all": "2026-05-14T00:00:00Z"}, "movies": None}
+    )
+    kept = answer.keeping(previous)
+    assert kept.all == previous.all
+    assert kept.settings_all == previous.settings_all
+    assert kept.tv_shows.all == datetime(2026, 5, 14, tzinfo=UTC)
+    assert kept.tv_shows.rated_at == previous.tv_shows.rated_at
+    assert kept.movies == previous.movies
+    assert kept.for_type(MediaType.SHOWS).latest_known == previous.tv_shows.rated_at
 
 
 # --- library ----------------------------------------------------------------------------------
@@ -404,7 +440,7 @@ def test_activities_of_an_empty_answer(empty: object) -> None:
 
 def test_library_item_full() -> None:
     """An all-items row with extended episodes and next-watch info."""
-    item = LibraryItem.from_json(
+    item = LibraryItem.of_section(
         {
             "added_to_watchlist_at": "2026-01-01T00:00:00Z",
             "last_watched_at": "2026-05-01T00:00:00Z",
@@ -446,12 +482,12 @@ def test_library_item_full() -> None:
             ],
         )
     ]
-    assert item.next_to_watch_info == {"title": "Ep 3", "season": 1, "episode": 3}
+    assert item.next_to_watch_info == NextToWatch(title="Ep 3", season=1, episode=3)
 
 
 def test_library_item_anime_flat_episodes_and_inferred_type() -> None:
     """Anime lists episodes without seasons; the section comes from `type` when not given."""
-    item = LibraryItem.from_json(
+    item = LibraryItem.from_dict(
         {
             "type": "anime",
             "anime_type": "tv",
@@ -472,27 +508,48 @@ def test_library_item_anime_flat_episodes_and_inferred_type() -> None:
 
 def test_library_item_ids_only_and_errors() -> None:
     """`extended=simkl_ids_only` rows may carry bare ids; a row of nothing is rejected."""
-    movie = LibraryItem.from_json({"movie": {"ids": {"simkl": 475479}}})
+    movie = LibraryItem.from_dict({"movie": {"ids": {"simkl": 475479}}})
     assert movie.media_type is MediaType.MOVIES
-    bare = LibraryItem.from_json({"ids": {"simkl": 475479}}, MediaType.MOVIES)
+    bare = LibraryItem.of_section({"ids": {"simkl": 475479}}, MediaType.MOVIES)
     assert bare.media.ids.simkl == 475479
     with pytest.raises(ValueError, match="media block"):
-        LibraryItem.from_json({"status": "completed"}, MediaType.MOVIES)
+        LibraryItem.of_section({"status": "completed"}, MediaType.MOVIES)
     with pytest.raises(ValueError, match="media type"):
-        LibraryItem.from_json({"ids": {"simkl": 1}})
+        LibraryItem.from_dict({"ids": {"simkl": 1}})
 
 
-@pytest.mark.parametrize("empty", [None, {}, [], "junk"])
+@pytest.mark.parametrize("empty", [None, {}, []])
 def test_all_items_empty_answers(empty: object) -> None:
     """An empty library is `null`, an empty delta `{}`."""
-    items = AllItems.from_json(empty)
+    items = AllItems.parse(empty)
     assert items == AllItems()
     assert all(items.items(media_type) == [] for media_type in MediaType)
 
 
+@pytest.mark.parametrize("answer", ["junk", 5, True])
+def test_all_items_of_another_kind_are_refused(answer: object) -> None:
+    """A string or a number is no list of items, not an empty one."""
+    with pytest.raises(ValueError, match="neither a list nor an object"):
+        AllItems.parse(answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "unread"),
+    [
+        ({"shows": [{"show": {"ids": {"simkl": 1}}}]}, 0),
+        ({"shows": [{"show": {"ids": {"simkl": 1}}}, {"show": None}, "x"]}, 2),
+        ({"shows": "abc", "movies": None}, 1),
+        ([{"status": "watching"}], 1),
+    ],
+)
+def test_all_items_count_what_they_could_not_read(answer: object, unread: int) -> None:
+    """Entries that are not items are skipped and counted, so a diff can refuse them."""
+    assert AllItems.parse(answer, MediaType.SHOWS).unread == unread
+
+
 def test_all_items_sections_and_bare_lists() -> None:
     """Sections are kept apart; a bare list takes the requested section."""
-    items = AllItems.from_json(
+    items = AllItems.parse(
         {
             "shows": [{"show": {"title": "A", "ids": {"simkl": 1}}}, {"bad": True}],
             "anime": [{"show": {"title": "B", "ids": {"simkl": 2}}}],
@@ -504,7 +561,7 @@ def test_all_items_sections_and_bare_lists() -> None:
     assert [item.media.title for item in items.items(MediaType.ANIME)] == ["B"]
     assert [item.media.title for item in items.items(MediaType.MOVIES)] == ["C"]
     assert items.anime[0].media_type is MediaType.ANIME
-    bare = AllItems.from_json([{"show": {"title": "E"}}], MediaType.ANIME)
+    bare = AllItems.parse([{"show": {"title": "E"}}], MediaType.ANIME)
     assert [item.media.title for item in bare.anime] == ["E"]
 
 
@@ -513,7 +570,7 @@ def test_all_items_sections_and_bare_lists() -> None:
 
 def test_playback_sessions() -> None:
     """Episodes and movies, with either episode-number spelling; an id is required."""
-    episode = PlaybackSession.from_json(
+    episode = PlaybackSession.from_dict(
         {
             "id": 7340000002,
             "progress": "33.5",
@@ -528,22 +585,22 @@ def test_playback_sessions() -> None:
     assert episode.type == "episode"
     assert episode.media_type is MediaType.SHOWS
     assert episode.episode == EpisodeRef(season=3, number=3)
-    movie = PlaybackSession.from_json({"id": 5, "movie": {"title": "Interstellar"}})
+    movie = PlaybackSession.from_dict({"id": 5, "movie": {"title": "Interstellar"}})
     assert (movie.type, movie.media_type, movie.episode) == ("movie", MediaType.MOVIES, None)
-    anime = PlaybackSession.from_json({"id": 6, "anime": {"title": "Frieren"}, "episode": {}})
+    anime = PlaybackSession.from_dict({"id": 6, "anime": {"title": "Frieren"}, "episode": {}})
     assert anime.media_type is MediaType.ANIME
     assert anime.episode == EpisodeRef()
-    typed_movie = PlaybackSession.from_json({"id": 7, "type": "movie", "progress": None})
+    typed_movie = PlaybackSession.from_dict({"id": 7, "type": "movie", "progress": None})
     assert (typed_movie.media_type, typed_movie.progress) == (MediaType.MOVIES, 0.0)
-    assert PlaybackSession.from_json({"id": 8}).media_type is MediaType.SHOWS
+    assert PlaybackSession.from_dict({"id": 8}).media_type is MediaType.SHOWS
     with pytest.raises(ValueError, match="no id"):
-        PlaybackSession.from_json({"progress": 10})
+        PlaybackSession.from_dict({"progress": 10})
 
 
 def test_scrobble_request_wire_format_and_round_trip() -> None:
     """One singular media block, an `episode` object, progress clamped to 0-100."""
     request = ScrobbleRequest(
-        media_type="show",
+        media_type=MediaType.SHOWS,
         ids=Ids(simkl=548312, imdb="tt4574334"),
         title="Stranger Things",
         year=2016,
@@ -551,7 +608,7 @@ def test_scrobble_request_wire_format_and_round_trip() -> None:
         episode=3,
         progress=42.123,
     )
-    body = request.to_json()
+    body = request.to_dict()
     assert body == {
         "progress": 42.12,
         "show": {
@@ -561,8 +618,8 @@ def test_scrobble_request_wire_format_and_round_trip() -> None:
         },
         "episode": {"season": 1, "number": 3},
     }
-    assert ScrobbleRequest.from_json(body) == ScrobbleRequest(
-        media_type="show",
+    assert ScrobbleRequest.from_dict(body) == ScrobbleRequest(
+        media_type=MediaType.SHOWS,
         ids=Ids(simkl=548312, imdb="tt4574334"),
         title="Stranger Things",
         year=2016,
@@ -570,24 +627,24 @@ def test_scrobble_request_wire_format_and_round_trip() -> None:
         episode=3,
         progress=42.12,
     )
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(imdb="tt1375666"), progress=120)
-    assert movie.to_json() == {"progress": 100.0, "movie": {"ids": {"imdb": "tt1375666"}}}
-    assert ScrobbleRequest.from_json(movie.to_json()) == ScrobbleRequest(
-        media_type="movie", ids=Ids(imdb="tt1375666"), progress=100.0
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(imdb="tt1375666"), progress=120)
+    assert movie.to_dict() == {"progress": 100.0, "movie": {"ids": {"imdb": "tt1375666"}}}
+    assert ScrobbleRequest.from_dict(movie.to_dict()) == ScrobbleRequest(
+        media_type=MediaType.MOVIES, ids=Ids(imdb="tt1375666"), progress=100.0
     )
-    anime = ScrobbleRequest(media_type="anime", ids=Ids(mal=37987))
-    assert anime.to_json() == {"anime": {"ids": {"mal": 37987}}}
-    assert ScrobbleRequest.from_json(anime.to_json()) == anime
-    assert ScrobbleRequest(media_type="movie", progress=-5).to_json()["progress"] == 0.0
-    legacy = ScrobbleRequest.from_json({"show": {"ids": {}}, "episode": {"episode": 4}})
+    anime = ScrobbleRequest(media_type=MediaType.ANIME, ids=Ids(mal=37987))
+    assert anime.to_dict() == {"anime": {"ids": {"mal": 37987}}}
+    assert ScrobbleRequest.from_dict(anime.to_dict()) == anime
+    assert ScrobbleRequest(media_type=MediaType.MOVIES, progress=-5).to_dict()["progress"] == 0.0
+    legacy = ScrobbleRequest.from_dict({"show": {"ids": {}}, "episode": {"episode": 4}})
     assert legacy.episode == 4
     with pytest.raises(ValueError, match="no movie, show or anime"):
-        ScrobbleRequest.from_json({"progress": 10})
+        ScrobbleRequest.from_dict({"progress": 10})
 
 
 def test_scrobble_result() -> None:
     """The playback id, action and echoed item; an empty answer gives defaults."""
-    result = ScrobbleResult.from_json(
+    result = ScrobbleResult.from_dict(
         {
             "id": 7340000003,
             "action": "scrobble",
@@ -600,12 +657,12 @@ def test_scrobble_result() -> None:
         7340000003,
         "scrobble",
         100.0,
-        "show",
+        MediaType.SHOWS,
     )
     assert result.media is not None
     assert result.media.ids.simkl == 548312
     assert result.episode == EpisodeRef(season=1, number=3, tvdb_season=1, tvdb_number=3)
-    assert ScrobbleResult.from_json(None) == ScrobbleResult()
+    assert ScrobbleResult.from_dict(None) == ScrobbleResult()
 
 
 # --- sync writes ------------------------------------------------------------------------------
@@ -655,7 +712,7 @@ def test_sync_request_round_trip() -> None:
             SyncEpisode(ids=Ids(tvdb=1)),
         ],
     )
-    body = request.to_json()
+    body = request.to_dict()
     assert body == {
         "movies": [
             {
@@ -693,24 +750,24 @@ def test_sync_request_round_trip() -> None:
             {"ids": {"tvdb": 1}},
         ],
     }
-    assert SyncRequest.from_json(body) == request
-    assert SyncRequest().to_json() == {}
-    assert SyncRequest.from_json(None) == SyncRequest()
+    assert SyncRequest.from_dict(body) == request
+    assert SyncRequest().to_dict() == {}
+    assert SyncRequest.from_dict(None) == SyncRequest()
 
 
 def test_sync_parts_need_numbers() -> None:
     """Seasons and episodes without a number cannot be written, and are skipped on reading."""
-    with pytest.raises(ValueError, match="season has no number"):
-        SyncSeason.from_json({"episodes": []})
-    with pytest.raises(ValueError, match="episode has no number"):
-        SyncEpisodeNumber.from_json({"watched_at": "2026-01-01T00:00:00Z"})
-    item = SyncItem.from_json({"ids": {"simkl": 1}, "seasons": [{"x": 1}, {"number": 2}]})
+    with pytest.raises(ValueError, match="no number"):
+        SyncSeason.from_dict({"episodes": []})
+    with pytest.raises(ValueError, match="no number"):
+        SyncEpisodeNumber.from_dict({"watched_at": "2026-01-01T00:00:00Z"})
+    item = SyncItem.from_dict({"ids": {"simkl": 1}, "seasons": [{"x": 1}, {"number": 2}]})
     assert item.seasons == [SyncSeason(number=2)]
 
 
 def test_sync_result_counts_and_statuses() -> None:
     """Counts per section, echoed lists counted, statuses and unresolved items collected."""
-    result = SyncResult.from_json(
+    result = SyncResult.from_dict(
         {
             "added": {
                 "movies": 1,
@@ -734,14 +791,14 @@ def test_sync_result_counts_and_statuses() -> None:
         "watching",
         "completed",
     ]
-    empty = SyncResult.from_json(None)
+    empty = SyncResult.from_dict(None)
     assert empty == SyncResult()
     assert empty.not_found_count == 0
 
 
 def test_watched_check() -> None:
     """`result` is a bool, or None for `not_found`; the request keys are echoed back."""
-    check = WatchedCheck.from_json(
+    check = WatchedCheck.from_dict(
         {
             "simkl": 548312,
             "type": "show",
@@ -760,7 +817,7 @@ def test_watched_check() -> None:
     assert check.episodes_watched == 42
     assert check.episodes_total == 42
     assert check.request == {"simkl": 548312, "type": "show"}
-    unknown = WatchedCheck.from_json({"imdb": "tt0", "result": "not_found", "list": None})
+    unknown = WatchedCheck.from_dict({"imdb": "tt0", "result": "not_found", "list": None})
     assert (unknown.result, unknown.list, unknown.request) == (None, None, {"imdb": "tt0"})
 
 
@@ -769,27 +826,27 @@ def test_watched_check() -> None:
 
 def test_search_results_types() -> None:
     """The type comes from `endpoint_type`, `type` or the endpoint that was searched."""
-    movie = SearchResult.from_json(
+    movie = SearchResult.from_dict(
         {"title": "Inception", "endpoint_type": "movies", "ids": {"simkl_id": 475479}}
     )
-    assert (movie.media_type, movie.ids.simkl, movie.anime_type) == ("movie", 475479, None)
-    anime = SearchResult.from_json(
+    assert (movie.media_type, movie.ids.simkl, movie.anime_type) == (MediaType.MOVIES, 475479, None)
+    anime = SearchResult.from_dict(
         {"title": "Frieren", "endpoint_type": "anime", "type": "tv", "ep_count": 28}
     )
-    assert (anime.media_type, anime.anime_type, anime.total_episodes) == ("anime", "tv", 28)
-    by_id = SearchResult.from_json(
+    assert (anime.media_type, anime.anime_type, anime.total_episodes) == (MediaType.ANIME, "tv", 28)
+    by_id = SearchResult.from_dict(
         {"type": "tv", "title": "Breaking Bad", "status": "ended", "total_episodes": 62}
     )
-    assert (by_id.media_type, by_id.status, by_id.total_episodes) == ("tv", "ended", 62)
-    assert SearchResult.from_json({"type": "show"}).media_type == "tv"
-    assert SearchResult.from_json({"type": "podcast"}).media_type == "podcast"
-    assert SearchResult.from_json({"title": "X"}, default_type="anime").media_type == "anime"
-    assert SearchResult.from_json({"url": "/tv/1", "anime_type": "ova"}).url == "/tv/1"
+    assert (by_id.media_type, by_id.status, by_id.total_episodes) == (MediaType.SHOWS, "ended", 62)
+    assert SearchResult.from_dict({"type": "show"}).media_type is MediaType.SHOWS
+    assert SearchResult.from_dict({"type": "podcast"}).media_type is None
+    assert SearchResult.of_search({"title": "X"}, MediaType.ANIME).media_type is MediaType.ANIME
+    assert SearchResult.from_dict({"url": "/tv/1", "anime_type": "ova"}).url == "/tv/1"
 
 
 def test_file_match() -> None:
     """A recognised episode, and the answer when nothing matched."""
-    match = FileMatch.from_json(
+    match = FileMatch.from_dict(
         {
             "type": "episode",
             "show": {"title": "Stranger Things", "ids": {"simkl": 548312, "tmdbtv": "66732"}},
@@ -797,16 +854,16 @@ def test_file_match() -> None:
         }
     )
     assert match.type == "episode"
-    assert match.media_kind == "show"
+    assert match.media_type is MediaType.SHOWS
     assert match.media is not None
     assert match.media.ids.other == {"tmdbtv": "66732"}
     assert match.episode == EpisodeRef(season=1, number=3)
-    assert FileMatch.from_json({}) == FileMatch()
+    assert FileMatch.from_dict({}) == FileMatch()
 
 
 def test_media_summary() -> None:
     """A catalog record with air slot, genres and release date."""
-    summary = MediaSummary.from_json(
+    summary = MediaSummary.from_dict(
         {
             "title": "Severance",
             "year": 2022,
@@ -829,13 +886,16 @@ def test_media_summary() -> None:
     assert summary.genres == ["drama", "mystery"]
     assert summary.airs == Airs(day="Thursday", time="21:00", timezone="America/New_York")
     assert summary.first_aired == datetime(2022, 2, 18, 2, tzinfo=UTC)
-    movie = MediaSummary.from_json({"title": "Dune", "released": "2024-03-01", "airs": None})
+    movie = MediaSummary.from_dict({"title": "Dune", "released": "2024-03-01", "airs": None})
     assert (movie.released, movie.airs, movie.genres) == (date(2024, 3, 1), None, [])
+    # Answers convert to plain JSON values, e.g. to cache them.
+    cached = orjson.loads(orjson.dumps(movie.to_dict()))
+    assert cached == {"title": "Dune", "released": "2024-03-01"}
 
 
 def test_episode_info() -> None:
     """TV episodes have a season; anime carries the TVDB numbering; specials have neither."""
-    tv = EpisodeInfo.from_json(
+    tv = EpisodeInfo.from_dict(
         {
             "title": "Good News About Hell",
             "season": 1,
@@ -850,10 +910,10 @@ def test_episode_info() -> None:
     assert (tv.season, tv.episode, tv.aired, tv.ids.simkl) == (1, 1, True, 118663310001)
     assert tv.date is not None
     assert tv.date.utcoffset() == timedelta(hours=-5)
-    anime = EpisodeInfo.from_json({"number": 5, "tvdb": {"season": 1, "episode": 5}, "aired": 1})
+    anime = EpisodeInfo.from_dict({"number": 5, "tvdb": {"season": 1, "episode": 5}, "aired": 1})
     assert (anime.season, anime.episode, anime.tvdb_season, anime.tvdb_episode) == (None, 5, 1, 5)
     assert anime.aired is False
-    special = EpisodeInfo.from_json({"title": "Special", "type": "special"})
+    special = EpisodeInfo.from_dict({"title": "Special", "type": "special"})
     assert (special.season, special.episode) == (None, None)
 
 
@@ -862,7 +922,7 @@ def test_episode_info() -> None:
 
 def test_calendar_v1_entries() -> None:
     """A v1 file is a flat array; movies have a release date and no episode."""
-    calendar = CalendarFile.from_json(
+    calendar = CalendarFile.parse(
         [
             {
                 "title": "Severance",
@@ -888,12 +948,13 @@ def test_calendar_v1_entries() -> None:
     assert first.date == datetime(2026, 5, 15, 1, tzinfo=UTC)
     assert (anime.season, anime.episode, anime.anime_type) == (None, 3, "tv")
     assert (movie.release_date, movie.episode, movie.date) == (date(2026, 6, 1), None, None)
-    assert CalendarFile.from_json(None).entries == []
+    with pytest.raises(ValueError, match="calendar file"):
+        CalendarFile.parse(None)
 
 
 def test_calendar_v2_entries_take_metadata() -> None:
     """A v2 file joins each airing with its title's metadata by Simkl id."""
-    calendar = CalendarFile.from_json(
+    calendar = CalendarFile.parse(
         {
             "calendar": [
                 {
@@ -923,3 +984,34 @@ def test_calendar_v2_entries_take_metadata() -> None:
     )
     assert frieren.ids == Ids(simkl=2494385, mal=59978)
     assert frieren.episode is None
+
+
+# --- media types ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("media_type", "names"),
+    [
+        (MediaType.SHOWS, ("shows", "show", "tv", "tv", "tv", "show")),
+        (MediaType.ANIME, ("anime", "anime", "anime", "anime", "anime", "show")),
+        (MediaType.MOVIES, ("movies", "movie", "movie", "movies", "movie_release", "movie")),
+    ],
+)
+def test_media_type_names(media_type: MediaType, names: tuple[str, ...]) -> None:
+    """Each endpoint's name of a media type, and every one of them reads back as that type."""
+    assert (
+        media_type.value,
+        media_type.item_key,
+        media_type.search_kind,
+        media_type.web_path,
+        media_type.calendar_file,
+        media_type.id_lookup_kind,
+    ) == names
+    # The id lookup knows shows and movies only: its `show` names anime as well.
+    assert {MediaType.parse(name) for name in names[:-1]} == {media_type}
+
+
+@pytest.mark.parametrize("name", ["podcast", "", None, 1, "SHOWS"])
+def test_media_type_of_anything_else(name: object) -> None:
+    """A name Simkl does not use is no media type."""
+    assert MediaType.parse(name) is None

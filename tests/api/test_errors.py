@@ -1,10 +1,13 @@
 """Typed errors of the API client, retries of failed reads, and safe error messages."""
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
+import logging
 import traceback
 from typing import Any
+from unittest.mock import AsyncMock, patch
 from urllib.parse import quote
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from custom_components.simkl.api import (
     Ids,
     ListStatus,
+    MediaType,
     ScrobbleAction,
     ScrobbleRequest,
     ScrobbleResult,
@@ -28,9 +32,10 @@ from custom_components.simkl.api import (
     SyncItem,
     SyncRequest,
     SyncResult,
+    transport as transport_module,
 )
-from custom_components.simkl.api.client import _error_body, _retry_after
-from tests.conftest import CLIENT_ID
+from custom_components.simkl.api.transport import _error_body, _retry_after
+from tests.api.conftest import CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FaultKind
 
 type ClientFactory = Callable[..., SimklClient]
@@ -148,7 +153,7 @@ async def test_write_lock(start_fake: FakeStarter, make_api_client: ClientFactor
     fake = await start_fake(write_lock_seconds=20)
     user = fake.add_user("carol")
     client = make_api_client(fake=fake, access_token=fake.issue_token(user))
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION), progress=10)
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION), progress=10)
     await client.scrobble(ScrobbleAction.START, movie)
 
     with pytest.raises(SimklRateLimitError) as caught:
@@ -177,7 +182,7 @@ async def test_write_lock_on_a_read_is_not_retried(
 async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Unknown titles and playbacks answer 404 with Simkl's error id, without retries."""
     with pytest.raises(SimklNotFoundError) as caught:
-        await client.get_summary("movies", UNKNOWN_ID)
+        await client.get_summary(MediaType.MOVIES, UNKNOWN_ID)
     assert (caught.value.status, caught.value.error_id) == (404, "id_err")
 
     with pytest.raises(SimklNotFoundError) as caught:
@@ -186,7 +191,8 @@ async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
     with pytest.raises(SimklNotFoundError):
         await client.scrobble(
-            ScrobbleAction.START, ScrobbleRequest(media_type="movie", ids=Ids(simkl=UNKNOWN_ID))
+            ScrobbleAction.START,
+            ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=UNKNOWN_ID)),
         )
     assert fake_simkl.request_paths() == [
         f"GET /movies/{UNKNOWN_ID}",
@@ -197,7 +203,7 @@ async def test_not_found(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
 async def test_scrobble_stop_conflict(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Stopping the same title twice within the hour answers 409 with both timestamps."""
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION), progress=95)
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION), progress=95)
     await client.scrobble(ScrobbleAction.STOP, movie)
 
     with pytest.raises(SimklConflictError) as caught:
@@ -213,7 +219,7 @@ async def test_scrobble_stop_conflict(fake_simkl: FakeSimkl, client: SimklClient
 
 async def test_checkin_conflict(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """A second check-in while one runs answers 409 with when the first one ends."""
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(simkl=DUNE_PART_TWO))
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=DUNE_PART_TWO))
     await client.scrobble(ScrobbleAction.CHECKIN, movie)
 
     with pytest.raises(SimklConflictError) as caught:
@@ -292,6 +298,32 @@ async def test_server_error_without_an_error_body(
     assert str(caught.value) == "Simkl answered HTTP 500 (POST /sync/history)"
 
 
+type Read = Callable[[SimklClient], Awaitable[object]]
+
+
+@pytest.mark.parametrize(
+    ("path", "read", "body"),
+    [
+        ("/sync/activities", lambda client: client.get_activities(), ["all"]),
+        ("/sync/all-items", lambda client: client.get_all_items(), "shows"),
+        ("/sync/ratings", lambda client: client.get_ratings(), 7),
+        ("/sync/playback", lambda client: client.get_playback(), "none"),
+        ("/sync/playback", lambda client: client.get_playback(), {"id": 1}),
+        ("/calendar/", lambda client: client.get_calendar(MediaType.SHOWS), None),
+        ("/calendar/", lambda client: client.get_calendar(MediaType.SHOWS), {"tv": []}),
+    ],
+)
+async def test_answers_of_the_wrong_kind_are_errors(
+    fake_simkl: FakeSimkl, client: SimklClient, path: str, read: Read, body: object
+) -> None:
+    """A read answered with something else than what it asks for fails, rather than
+    returning nothing: nothing would replace what the caller holds. It is not retried."""
+    fake_simkl.inject_fault(path, FaultKind.BODY, body=body)
+    with pytest.raises(SimklConnectionError, match="Unexpected answer from Simkl"):
+        await read(client)
+    assert len(fake_simkl.requests) == 1
+
+
 # --- connection errors ----------------------------------------------------------------------------
 
 
@@ -331,7 +363,8 @@ async def test_a_dropped_connection_fails_a_write_without_repeating_it(
     fake_simkl.inject_fault("/scrobble/", FaultKind.RESET)
     with pytest.raises(SimklConnectionError):
         await client.scrobble(
-            ScrobbleAction.CHECKIN, ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION))
+            ScrobbleAction.CHECKIN,
+            ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION)),
         )
     assert fake_simkl.request_paths() == ["POST /scrobble/checkin"]
 
@@ -347,12 +380,11 @@ async def test_a_2xx_write_answer_is_read_leniently(
     """Any 2xx to a write means Simkl took it, whatever the body: an empty result, sent once."""
     fake_simkl.inject_fault("/scrobble/", kind, status=status)
     fake_simkl.inject_fault("/sync/history", kind, status=status)
-    request = ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION))
+    request = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION))
+    history = SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))])
 
     assert await client.scrobble(ScrobbleAction.CHECKIN, request) == ScrobbleResult()
-    assert await client.add_to_history(
-        SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))])
-    ) == (SyncResult())
+    assert await client.add_to_history(history) == SyncResult()
     assert fake_simkl.request_paths() == ["POST /scrobble/checkin", "POST /sync/history"]
 
 
@@ -366,10 +398,10 @@ async def test_a_2xx_write_answer_is_read_leniently(
         (400, "RATE_LIMIT", "later", 20.0, False),
     ],
 )
-async def test_rate_limits_carry_the_wait_simkl_asked_for(
+async def test_rate_limits_of_writes_carry_the_wait_simkl_asked_for(
     fake_simkl: FakeSimkl,
-    *,
     client: SimklClient,
+    *,
     status: int,
     error: str | None,
     header: str | None,
@@ -384,6 +416,21 @@ async def test_rate_limits_carry_the_wait_simkl_asked_for(
     with pytest.raises(SimklRateLimitError) as caught:
         await client.add_to_history(SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))]))
     assert (caught.value.retry_after, caught.value.retry_after_sent) == (wait, sent)
+
+
+async def test_clients_of_one_token_share_the_write_pace(
+    fake_simkl: FakeSimkl, make_api_client: ClientFactory, access_token: str
+) -> None:
+    """Two clients of one token (the flow's and the entry's) take turns for 1 POST/s."""
+    first = make_api_client(access_token=access_token, min_post_interval=0.2)
+    second = make_api_client(access_token=access_token, min_post_interval=0.2)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    await asyncio.gather(first.get_user_settings(), second.get_user_settings())
+
+    assert loop.time() - started >= 0.2
+    assert fake_simkl.request_paths() == ["POST /users/settings"] * 2
 
 
 async def test_timeouts(
@@ -439,7 +486,7 @@ async def test_empty_object_answers(fake_simkl: FakeSimkl, client: SimklClient) 
     assert (await client.get_all_items()).shows == []
     assert await client.get_playback() == []
     assert (await client.get_ratings()).movies == []
-    assert await client.get_episodes("tv", 1186633) == []
+    assert await client.get_episodes(MediaType.SHOWS, 1186633) == []
 
 
 # --- messages -------------------------------------------------------------------------------------
@@ -477,10 +524,10 @@ async def test_echoed_credentials_are_redacted(
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("7", 7.0), ("0", 0.0), ("2.5", 2.5), (None, 10.0), ("soon", 10.0), ("-3", 10.0)],
+    [("7", 7.0), ("0", 0.0), ("2.5", 2.5), (None, None), ("soon", None), ("-3", None)],
 )
-def test_retry_after_header(header: str | None, seconds: float) -> None:
-    """A usable Retry-After is honoured; anything else suggests the default wait."""
+def test_retry_after_header(header: str | None, seconds: float | None) -> None:
+    """A usable Retry-After is read; anything else is no suggestion from Simkl."""
     assert _retry_after(header) == seconds
 
 
@@ -496,3 +543,94 @@ def test_retry_after_header(header: str | None, seconds: float) -> None:
 def test_error_bodies(raw: bytes, body: dict[str, Any]) -> None:
     """Proxy pages and other non-Simkl error bodies carry no error id."""
     assert _error_body(raw) == body
+
+
+# --- the retry budget ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "sleeps"),
+    [
+        pytest.param(7.0, [7.0], id="within the budget: slept on"),
+        pytest.param(90.0, [], id="past the budget: left to the caller"),
+    ],
+)
+async def test_a_429_waits_what_retry_after_says(
+    fake_simkl: FakeSimkl,
+    make_api_client: ClientFactory,
+    access_token: str,
+    retry_after: float,
+    sleeps: list[float],
+) -> None:
+    """A read refused with a `Retry-After` is retried after that wait when it fits the
+    30 s budget; otherwise the error carries the wait at once."""
+    client = make_api_client(access_token=access_token, retry_budget=30.0)
+    fake_simkl.inject_fault(
+        "/sync/activities", FaultKind.STATUS, status=429, headers={"Retry-After": f"{retry_after}"}
+    )
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
+        spy.sleep = AsyncMock()
+        outcome = (await asyncio.gather(client.get_activities(), return_exceptions=True))[0]
+    assert [call.args[0] for call in spy.sleep.await_args_list] == sleeps
+    assert fake_simkl.request_paths() == ["GET /sync/activities"] * (1 + len(sleeps))
+    if not sleeps:
+        assert isinstance(outcome, SimklRateLimitError)
+        assert (outcome.retry_after, outcome.retry_after_sent) == (retry_after, True)
+
+
+async def test_the_budget_counts_the_time_requests_take(
+    fake_simkl: FakeSimkl, make_api_client: ClientFactory, access_token: str
+) -> None:
+    """Answers that each take 12 s leave room for two retries in a 30 s budget, not the
+    four the waits alone would allow."""
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 12.0  # read at the start and at the end of each attempt
+        return now[0]
+
+    client = make_api_client(
+        access_token=access_token, retry_base_delay=1.0, retry_budget=30.0, clock=clock
+    )
+    fake_simkl.inject_fault("/sync/activities", FaultKind.STATUS, status=503, count=None)
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
+        spy.sleep = AsyncMock()
+        with pytest.raises(SimklServerError):
+            await client.get_activities()
+    # 12 + 1 + 12 + 2 = 27 s; after the third answer (39 s) no wait fits in 30.
+    assert [call.args[0] for call in spy.sleep.await_args_list] == [1.0, 2.0]
+    assert fake_simkl.request_paths() == ["GET /sync/activities"] * 3
+
+
+# --- public files and PIN codes -----------------------------------------------------------------
+
+
+async def test_a_401_from_the_calendar_files_is_not_about_the_token(
+    fake_simkl: FakeSimkl, client: SimklClient
+) -> None:
+    """The calendar files are public: a 401 there is an error of the file, not a reason to
+    link the account again."""
+    fake_simkl.inject_fault("/calendar/", FaultKind.STATUS, status=401, count=None)
+    with pytest.raises(SimklClientError) as caught:
+        await client.get_calendar(MediaType.SHOWS)
+    assert not isinstance(caught.value, SimklAuthenticationError)
+    assert caught.value.status == 401
+
+
+async def test_pin_codes_stay_out_of_logs_and_errors(
+    fake_simkl: FakeSimkl, make_api_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The code that links an account is redacted from debug lines and error messages,
+    like the token is."""
+    caplog.set_level(logging.DEBUG)
+    client = make_api_client()
+    code = await client.request_pin()
+    await client.poll_pin(code.user_code)
+    fake_simkl.inject_fault("/oauth/pin/", FaultKind.STATUS, status=500, count=None)
+    with pytest.raises(SimklServerError) as caught:
+        await client.poll_pin(code.user_code)
+
+    assert "GET /oauth/pin/***" in str(caught.value)
+    assert_safe(caught.value, code.user_code)
+    assert "/oauth/pin/***" in caplog.text
+    assert code.user_code not in caplog.text

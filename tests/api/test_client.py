@@ -11,16 +11,27 @@ import aiohttp
 import pytest
 
 from custom_components.simkl.api import (
+    AVATAR_24,
     AVATAR_100,
     AVATAR_200,
+    AVATAR_256,
+    AVATAR_512,
+    EPISODE_CARD,
+    EPISODE_MINI,
     EPISODE_WIDE,
     FANART_DARK,
     FANART_MEDIUM,
+    FANART_MOBILE,
+    FANART_TINY,
+    FANART_WIDE,
     POSTER_CARD,
+    POSTER_CARD_LARGE,
+    POSTER_CARD_MINI,
+    POSTER_MEDIUM,
     POSTER_SMALL,
+    POSTER_WIDE,
     AllItems,
     CalendarFile,
-    CalendarKind,
     CalendarNotModified,
     EpisodeRef,
     Extended,
@@ -43,11 +54,10 @@ from custom_components.simkl.api import (
     SyncResult,
     SyncSeason,
     build_image_url,
-    client as client_module,
     no_poster_url,
+    transport as transport_module,
 )
-from custom_components.simkl.api.const import DEFAULT_APP_NAME, DEFAULT_APP_VERSION
-from tests.conftest import ACCOUNT_ID, CLIENT_ID
+from tests.api.conftest import ACCOUNT_ID, APP_NAME, APP_VERSION, CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind, MediaKind
 
 type ClientFactory = Callable[..., SimklClient]
@@ -92,7 +102,7 @@ async def test_every_request_identifies_the_application(
     )
     (paused,) = await client.get_playback("episodes")
     await client.delete_playback(paused.id)
-    await client.get_calendar(CalendarKind.TV)
+    await client.get_calendar(MediaType.SHOWS)
 
     assert fake_simkl.request_paths() == [
         "GET /sync/activities",
@@ -127,9 +137,9 @@ async def test_without_a_token_no_authorization_is_sent(
     await client.request_pin()
     (request,) = fake_simkl.requests
     assert "Authorization" not in request.headers
-    assert request.headers["User-Agent"] == f"{DEFAULT_APP_NAME}/{DEFAULT_APP_VERSION}"
-    assert request.query["app-name"] == DEFAULT_APP_NAME
-    assert request.query["app-version"] == DEFAULT_APP_VERSION
+    assert request.headers["User-Agent"] == f"{APP_NAME}/{APP_VERSION}"
+    assert request.query["app-name"] == APP_NAME
+    assert request.query["app-version"] == APP_VERSION
 
 
 # --- PIN flow and user ------------------------------------------------------------------------
@@ -211,7 +221,7 @@ async def test_user_stats(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     assert stats.for_type(MediaType.SHOWS).count(ListStatus.HOLD) == 1
     assert stats.for_type(MediaType.MOVIES).count(ListStatus.COMPLETED) == 2
     assert stats.for_type(MediaType.ANIME).watched_episodes > 0
-    assert stats.total_mins == stats.raw["total_mins"] > 0
+    assert stats.total_mins == stats.to_dict()["total_mins"] > 0
     assert fake_simkl.request_paths() == [f"POST /users/{ACCOUNT_ID}/stats"]
 
 
@@ -278,7 +288,7 @@ async def test_all_items_of_a_type_and_list_with_extended_info(
     severance = next(item for item in items.shows if item.media.ids.simkl == SEVERANCE)
     assert severance.next_to_watch == "S03E03"
     assert severance.next_to_watch_info is not None
-    assert severance.next_to_watch_info["episode"] == 3
+    assert severance.next_to_watch_info.episode == 3
     watched = [
         (season.number, episode.number)
         for season in severance.seasons
@@ -453,7 +463,7 @@ async def test_history_add_and_remove(
     ]
     assert library.entries[INTERSTELLAR].movie_watched_at is not None
     assert set(library.entries[THE_BEAR].watched) == {(1, 1), (1, 2), (1, 3)}
-    assert fake_simkl.requests[-1].json == request.to_json()
+    assert fake_simkl.requests[-1].json == request.to_dict()
 
     removed = await client.remove_from_history(
         SyncRequest(
@@ -555,10 +565,12 @@ async def test_scrobble_start_pause_stop(
 ) -> None:
     """A player session: start, pause saves a playback, stop past 80 % marks it watched."""
     library = fake_simkl.library(simkl_user)
-    episode = ScrobbleRequest(media_type="show", ids=Ids(simkl=SEVERANCE), season=3, episode=3)
+    episode = ScrobbleRequest(
+        media_type=MediaType.SHOWS, ids=Ids(simkl=SEVERANCE), season=3, episode=3
+    )
 
     started = await client.scrobble(ScrobbleAction.START, replace(episode, progress=0))
-    assert (started.id, started.action, started.media_type) == (0, "start", "show")
+    assert (started.id, started.action, started.media_type) == (0, "start", MediaType.SHOWS)
     assert started.media is not None
     assert started.media.title == "Severance"
     assert started.episode is not None
@@ -589,9 +601,13 @@ async def test_scrobble_stop_early_keeps_a_playback(
     fake_simkl: FakeSimkl, client: SimklClient, simkl_user: FakeUser
 ) -> None:
     """Stopping a movie below 80 % pauses it instead of marking it watched."""
-    movie = ScrobbleRequest(media_type="movie", ids=Ids(imdb="tt0133093"), progress=30)
+    movie = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(imdb="tt0133093"), progress=30)
     stopped = await client.scrobble(ScrobbleAction.STOP, movie)
-    assert (stopped.action, stopped.media_type, stopped.episode) == ("pause", "movie", None)
+    assert (stopped.action, stopped.media_type, stopped.episode) == (
+        "pause",
+        MediaType.MOVIES,
+        None,
+    )
     sessions = {session.media.ids.simkl: session for session in await client.get_playback()}
     assert (sessions[THE_MATRIX].id, sessions[THE_MATRIX].progress) == (stopped.id, 30.0)
     entry = fake_simkl.library(simkl_user).entries.get(THE_MATRIX)
@@ -601,7 +617,8 @@ async def test_scrobble_stop_early_keeps_a_playback(
 async def test_checkin(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """A check-in answers with its id and the title; no progress is tracked."""
     result = await client.scrobble(
-        ScrobbleAction.CHECKIN, ScrobbleRequest(media_type="movie", ids=Ids(simkl=INCEPTION))
+        ScrobbleAction.CHECKIN,
+        ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION)),
     )
     assert result.action == "checkin"
     assert result.id > 0
@@ -615,9 +632,9 @@ async def test_checkin(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
 async def test_search_text(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Text search with paging; `extended=full` adds status and episode count."""
-    (show,) = await client.search_text("tv", "stranger things", limit=5, extended="full")
+    (show,) = await client.search_text(MediaType.SHOWS, "stranger things", limit=5, extended="full")
     assert (show.media_type, show.title, show.ids.simkl) == (
-        "tv",
+        MediaType.SHOWS,
         "Stranger Things",
         STRANGER_THINGS,
     )
@@ -633,11 +650,11 @@ async def test_search_text(fake_simkl: FakeSimkl, client: SimklClient) -> None:
         "extended": "full",
     }
 
-    first = await client.search_text("anime", "frieren", limit=1)
-    second = await client.search_text("anime", "frieren", page=2, limit=1)
+    first = await client.search_text(MediaType.ANIME, "frieren", limit=1)
+    second = await client.search_text(MediaType.ANIME, "frieren", page=2, limit=1)
     assert len(first) == len(second) == 1
     assert first[0].ids.simkl != second[0].ids.simkl
-    assert {first[0].media_type, second[0].media_type} == {"anime"}
+    assert {first[0].media_type, second[0].media_type} == {MediaType.ANIME}
     assert second[0].anime_type == "tv"
     assert "extended" not in fake_simkl.requests[-1].query
 
@@ -645,11 +662,19 @@ async def test_search_text(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 async def test_search_by_id(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Lookups by external ids; a type disambiguates TMDB ids."""
     (show,) = await client.search_id({"imdb": "tt0903747"})
-    assert (show.media_type, show.title, show.ids.simkl) == ("tv", "Breaking Bad", BREAKING_BAD)
+    assert (show.media_type, show.title, show.ids.simkl) == (
+        MediaType.SHOWS,
+        "Breaking Bad",
+        BREAKING_BAD,
+    )
     assert (show.status, show.total_episodes) == ("ended", 62)
 
-    (movie,) = await client.search_id({"tmdb": 157336}, media_kind="movie")
-    assert (movie.media_type, movie.ids.simkl, movie.status) == ("movie", INTERSTELLAR, "released")
+    (movie,) = await client.search_id({"tmdb": 157336}, media_type=MediaType.MOVIES)
+    assert (movie.media_type, movie.ids.simkl, movie.status) == (
+        MediaType.MOVIES,
+        INTERSTELLAR,
+        "released",
+    )
     assert fake_simkl.requests[-1].query["tmdb"] == "157336"
     assert fake_simkl.requests[-1].query["type"] == "movie"
 
@@ -667,13 +692,13 @@ async def test_search_by_id_single_object_answer(
         body={"type": "movie", "title": "Inception", "ids": {"simkl": INCEPTION}},
     )
     (movie,) = await client.search_id({"imdb": "tt1375666"})
-    assert (movie.media_type, movie.ids.simkl) == ("movie", INCEPTION)
+    assert (movie.media_type, movie.ids.simkl) == (MediaType.MOVIES, INCEPTION)
 
 
 async def test_search_file(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """File names resolve to an episode (or one part of a multi-episode file) or a movie."""
     match = await client.search_file("Stranger.Things.S01E03.1080p.WEB.x264.mkv")
-    assert (match.type, match.media_kind) == ("episode", "show")
+    assert (match.type, match.media_type) == ("episode", MediaType.SHOWS)
     assert match.media is not None
     assert match.media.ids.simkl == STRANGER_THINGS
     assert match.episode is not None
@@ -686,14 +711,14 @@ async def test_search_file(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     assert fake_simkl.requests[-1].json == {"file": "Stranger.Things.S01E01E02.mkv", "part": 2}
 
     movie = await client.search_file("/movies/Inception (2010)/Inception (2010).mkv")
-    assert (movie.type, movie.media_kind) == ("movie", "movie")
+    assert (movie.type, movie.media_type) == ("movie", MediaType.MOVIES)
     assert movie.media is not None
     assert movie.media.ids.simkl == INCEPTION
 
 
 async def test_summaries(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Catalog records of a show (by Simkl or IMDb id), an anime and a movie."""
-    severance = await client.get_summary("tv", SEVERANCE)
+    severance = await client.get_summary(MediaType.SHOWS, SEVERANCE)
     assert (severance.title, severance.network, severance.status) == (
         "Severance",
         "Apple TV+",
@@ -705,14 +730,14 @@ async def test_summaries(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     assert "drama" in severance.genres
     assert fake_simkl.requests[-1].query["extended"] == "full"
 
-    by_imdb = await client.get_summary("tv", "tt0903747")
+    by_imdb = await client.get_summary(MediaType.SHOWS, "tt0903747")
     assert by_imdb.ids.simkl == BREAKING_BAD
     assert fake_simkl.requests[-1].path == "/tv/tt0903747"
 
-    frieren = await client.get_summary("anime", FRIEREN_2)
+    frieren = await client.get_summary(MediaType.ANIME, FRIEREN_2)
     assert (frieren.anime_type, frieren.status, frieren.ids.mal) == ("tv", "airing", 59978)
 
-    inception = await client.get_summary("movies", INCEPTION)
+    inception = await client.get_summary(MediaType.MOVIES, INCEPTION)
     assert (inception.released, inception.runtime, inception.airs) == (date(2010, 7, 16), 148, None)
     assert fake_simkl.request_paths() == [
         f"GET /tv/{SEVERANCE}",
@@ -724,7 +749,7 @@ async def test_summaries(fake_simkl: FakeSimkl, client: SimklClient) -> None:
 
 async def test_episode_lists(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Episodes with aired flags and dates in the network's offset; anime has no seasons."""
-    episodes = await client.get_episodes("tv", SEVERANCE)
+    episodes = await client.get_episodes(MediaType.SHOWS, SEVERANCE)
     assert len(episodes) == 29
     season_three = [episode for episode in episodes if episode.season == 3]
     assert [episode.aired for episode in season_three] == [True] * 4 + [False] * 6
@@ -732,7 +757,7 @@ async def test_episode_lists(fake_simkl: FakeSimkl, client: SimklClient) -> None
     assert season_three[0].date.utcoffset() in {timedelta(hours=-5), timedelta(hours=-4)}
     assert season_three[0].ids.simkl == SEVERANCE * 100_000 + 30_000 + 1
 
-    anime = await client.get_episodes("anime", FRIEREN_2)
+    anime = await client.get_episodes(MediaType.ANIME, FRIEREN_2)
     assert [episode.episode for episode in anime] == list(range(1, 11))
     assert {episode.season for episode in anime} == {None}
     assert (anime[0].tvdb_season, anime[0].tvdb_episode) == (1, 1)
@@ -742,6 +767,9 @@ async def test_episode_lists(fake_simkl: FakeSimkl, client: SimklClient) -> None
         f"GET /tv/episodes/{SEVERANCE}",
         f"GET /anime/episodes/{FRIEREN_2}",
     ]
+    with pytest.raises(ValueError, match="movies have no episodes"):
+        await client.get_episodes(MediaType.MOVIES, INCEPTION)
+    assert len(fake_simkl.requests) == 2
 
 
 # --- calendar files ---------------------------------------------------------------------------
@@ -749,7 +777,7 @@ async def test_episode_lists(fake_simkl: FakeSimkl, client: SimklClient) -> None
 
 async def test_calendar_files(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """The rolling files of TV, anime and movie releases, with their Last-Modified."""
-    tv = await client.get_calendar(CalendarKind.TV)
+    tv = await client.get_calendar(MediaType.SHOWS)
     assert isinstance(tv, CalendarFile)
     assert tv.last_modified is not None
     severance = [entry for entry in tv.entries if entry.ids.simkl == SEVERANCE]
@@ -759,12 +787,12 @@ async def test_calendar_files(fake_simkl: FakeSimkl, client: SimklClient) -> Non
     assert severance[0].date is not None
     assert severance[0].date > fake_simkl.now()
 
-    anime = await client.get_calendar(CalendarKind.ANIME)
+    anime = await client.get_calendar(MediaType.ANIME)
     assert isinstance(anime, CalendarFile)
     frieren = next(entry for entry in anime.entries if entry.ids.simkl == FRIEREN_2)
     assert (frieren.season, frieren.episode, frieren.anime_type) == (None, 7, "tv")
 
-    movies = await client.get_calendar(CalendarKind.MOVIE_RELEASE)
+    movies = await client.get_calendar(MediaType.MOVIES)
     assert isinstance(movies, CalendarFile)
     hail_mary = next(entry for entry in movies.entries if entry.title == "Project Hail Mary")
     assert hail_mary.episode is None
@@ -780,7 +808,7 @@ async def test_calendar_files(fake_simkl: FakeSimkl, client: SimklClient) -> Non
 
 async def test_calendar_monthly_archive(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """A month's archive; Simkl's paths do not zero-pad the month."""
-    archive = await client.get_calendar(CalendarKind.TV, year=2025, month=4)
+    archive = await client.get_calendar(MediaType.SHOWS, year=2025, month=4)
     assert isinstance(archive, CalendarFile)
     last_of_us = [entry for entry in archive.entries if entry.title == "The Last of Us"]
     assert [(entry.season, entry.episode) for entry in last_of_us] == [(2, 1), (2, 2), (2, 3)]
@@ -790,21 +818,21 @@ async def test_calendar_monthly_archive(fake_simkl: FakeSimkl, client: SimklClie
     )
     assert fake_simkl.request_paths() == ["GET /calendar/2025/4/tv.json"]
     with pytest.raises(ValueError, match="together"):
-        await client.get_calendar(CalendarKind.TV, year=2025)
+        await client.get_calendar(MediaType.SHOWS, year=2025)
 
 
 async def test_calendar_not_modified(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Sending back Last-Modified gets "not modified" until the file changes."""
-    first = await client.get_calendar(CalendarKind.TV)
+    first = await client.get_calendar(MediaType.SHOWS)
     assert isinstance(first, CalendarFile)
     assert first.last_modified is not None
 
-    unchanged = await client.get_calendar(CalendarKind.TV, if_modified_since=first.last_modified)
+    unchanged = await client.get_calendar(MediaType.SHOWS, if_modified_since=first.last_modified)
     assert unchanged == CalendarNotModified()
     assert fake_simkl.requests[-1].headers["If-Modified-Since"] == first.last_modified
 
     fake_simkl.touch_calendar()
-    changed = await client.get_calendar(CalendarKind.TV, if_modified_since=first.last_modified)
+    changed = await client.get_calendar(MediaType.SHOWS, if_modified_since=first.last_modified)
     assert isinstance(changed, CalendarFile)
     assert changed.entries == first.entries
     assert changed.last_modified != first.last_modified
@@ -826,6 +854,20 @@ PATH = "74/74415673dcdc9cdd"
         (ImageKind.EPISODE, EPISODE_WIDE, f"https://simkl.in/episodes/{PATH}_w.webp"),
         (ImageKind.AVATAR, AVATAR_100, f"https://simkl.in/avatars/{PATH}_100.jpg"),
         (ImageKind.AVATAR, AVATAR_200, f"https://simkl.in/avatars/{PATH}.jpg"),
+        # Every other documented size, so the whole table of sizes is tested.
+        (ImageKind.POSTER, POSTER_WIDE, f"https://simkl.in/posters/{PATH}_w.webp"),
+        (ImageKind.POSTER, POSTER_MEDIUM, f"https://simkl.in/posters/{PATH}_m.webp"),
+        (ImageKind.POSTER, POSTER_CARD_LARGE, f"https://simkl.in/posters/{PATH}_ca.webp"),
+        (ImageKind.POSTER, POSTER_CARD_MINI, f"https://simkl.in/posters/{PATH}_cm.webp"),
+        (ImageKind.POSTER, POSTER_SMALL, f"https://simkl.in/posters/{PATH}_s.webp"),
+        (ImageKind.FANART, FANART_MOBILE, f"https://simkl.in/fanart/{PATH}_mobile.webp"),
+        (ImageKind.FANART, FANART_WIDE, f"https://simkl.in/fanart/{PATH}_w.webp"),
+        (ImageKind.FANART, FANART_TINY, f"https://simkl.in/fanart/{PATH}_s48.webp"),
+        (ImageKind.EPISODE, EPISODE_CARD, f"https://simkl.in/episodes/{PATH}_c.webp"),
+        (ImageKind.EPISODE, EPISODE_MINI, f"https://simkl.in/episodes/{PATH}_m.webp"),
+        (ImageKind.AVATAR, AVATAR_24, f"https://simkl.in/avatars/{PATH}_24.jpg"),
+        (ImageKind.AVATAR, AVATAR_256, f"https://simkl.in/avatars/{PATH}_256.jpg"),
+        (ImageKind.AVATAR, AVATAR_512, f"https://simkl.in/avatars/{PATH}_512.jpg"),
     ],
 )
 async def test_image_urls(
@@ -851,7 +893,7 @@ def test_image_urls_without_a_path() -> None:
 async def test_image_urls_load(fake_simkl: FakeSimkl, make_api_client: ClientFactory) -> None:
     """A poster path from the API, built into a URL, loads from the (fake) image host."""
     client = make_api_client(image_url=fake_simkl.url)
-    (show,) = await client.search_text("tv", "severance")
+    (show,) = await client.search_text(MediaType.SHOWS, "severance")
     url = client.image_url(ImageKind.POSTER, show.poster, POSTER_CARD)
     assert url is not None
     async with aiohttp.ClientSession() as session, session.get(url) as response:
@@ -873,7 +915,7 @@ async def test_requests_are_paced(
     loop = asyncio.get_running_loop()
     # asyncio may wake a timer this much early.
     resolution = time.get_clock_info("monotonic").resolution
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         started = loop.time()
         await client.get_activities()
         (session,) = await client.get_playback("movies")
@@ -905,7 +947,7 @@ async def test_failed_reads_back_off_exponentially_within_the_budget(
     """Waits double from the base delay and stop before exceeding the budget."""
     client = make_api_client(access_token=access_token, retry_base_delay=1.0, retry_budget=30.0)
     fake_simkl.inject_fault("/sync/activities", FaultKind.STATUS, status=503, count=None)
-    with patch.object(client_module, "asyncio", wraps=asyncio) as spy:
+    with patch.object(transport_module, "asyncio", wraps=asyncio) as spy:
         spy.sleep = AsyncMock()
         with pytest.raises(SimklServerError):
             await client.get_activities()
