@@ -22,7 +22,7 @@ from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN, ENV_API_URL
 from tests.api.conftest import ACCOUNT_ID, CLIENT_ID, add_demo_user, no_time
 from tests.fake_simkl import FakeSimkl, FakeUser
 
-CALENDAR_ENTITY_ID = "calendar.alice_upcoming"
+CALENDAR_ENTITY_ID = "calendar.alice_releases"
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,11 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 
-from custom_components.simkl.const import CONF_LISTS, CONF_MEDIA_TYPES, DOMAIN
+from custom_components.simkl.const import CONF_LISTS, CONF_MEDIA_TYPES, DOMAIN, ENV_IMAGE_URL
 from tests.conftest import ACCOUNT_ID, advance_time, setup_integration
 
 if TYPE_CHECKING:
@@ -255,3 +256,24 @@ async def test_posters_as_entity_pictures(
     state = hass.states.get(entity_id)
     assert state is not None
     assert "entity_picture" not in state.attributes
+
+
+async def test_posters_from_the_image_host_setting(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `SIMKL_IMAGE_URL` (the demo sets it), posters load from that host: an offline
+    demo shows each title's poster instead of a broken image."""
+    monkeypatch.setenv(ENV_IMAGE_URL, fake_simkl.url)
+    await setup_integration(hass, mock_config_entry)
+    state = hass.states.get("sensor.alice_last_watched")
+    assert state is not None
+    picture = state.attributes["entity_picture"]
+    assert picture.startswith(f"{fake_simkl.url}/posters/")
+    async with async_get_clientsession(hass).get(picture) as response:
+        assert response.status == 200
+        drawn = await response.read()
+    # The poster carries the title (wrapped over lines).
+    assert all(word.encode() in drawn for word in state.attributes["title"].split())

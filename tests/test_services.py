@@ -296,13 +296,14 @@ async def test_scrobble_stop_already_recorded(hass: HomeAssistant, fake_simkl: F
     response = await call(hass, "scrobble", data)
 
     assert [path for path, _ in sent_writes(fake_simkl)] == ["/scrobble/stop", "/scrobble/stop"]
+    # The first stop filed the movie in the library, which names it in the answer.
     assert response == {
         "status": "sent",
         "action": "scrobble",
         "progress": 95.0,
         "type": "movie",
-        "title": None,
-        "year": None,
+        "title": "The Matrix",
+        "year": 1999,
         "ids": MATRIX,
         "episode": None,
     }

@@ -8,6 +8,7 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
+from .calendar_cache import calendar_files, legacy_calendar_store_key
 from .const import (
     CONF_MEDIA_PLAYERS,
     CONF_MIN_DURATION,
@@ -21,7 +22,7 @@ from .helpers import pop_linked_account
 from .player_match import TitleResolver, titles_store_key
 from .players import PlayerFollower, players_store_key
 from .services import async_setup_services
-from .upcoming import SimklUpcomingCoordinator, calendar_store_key
+from .upcoming import SimklUpcomingCoordinator
 from .write_queue import async_get_write_queue, async_stop_write_queue, refused_issue_id
 from .write_store import WriteFiles
 
@@ -87,14 +88,17 @@ async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
-    """Delete the stored library, calendar, titles, players and writes of a removed account."""
+    """Delete the stored library, titles, players and writes of a removed account, and the
+    calendar files once no account is left."""
     await async_stop_write_queue(hass, entry.entry_id)
     for key in (
         library_store_key(entry.entry_id),
-        calendar_store_key(entry.entry_id),
+        legacy_calendar_store_key(entry.entry_id),
         titles_store_key(entry.entry_id),
         players_store_key(entry.entry_id),
     ):
         await Store[dict[str, object]](hass, STORAGE_VERSION, key).async_remove()
     await WriteFiles(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, refused_issue_id(entry.entry_id))
+    if not hass.config_entries.async_entries(DOMAIN):
+        await calendar_files(hass).async_remove()

@@ -23,6 +23,9 @@ READ_RETRY_BUDGET: Final = 3.0
 # Read when the API client is built: points the integration at a Simkl-compatible server
 # (the project's demo server). Unset on every normal install, which talks to Simkl.
 ENV_API_URL: Final = "SIMKL_API_URL"
+# The same for the image host (posters, fanart), so an offline demo shows its own pictures.
+# Separate from ENV_API_URL so tests keep Simkl's image URLs in their snapshots.
+ENV_IMAGE_URL: Final = "SIMKL_IMAGE_URL"
 
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_MEDIA_TYPES: Final = "media_types"

@@ -8,8 +8,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.loader import async_get_loaded_integration
 from homeassistant.util.hass_dict import HassKey
 
-from .api import API_URL, DATA_URL, SimklClient, UserSettings
-from .const import APP_NAME, DOMAIN, ENV_API_URL, READ_RETRY_BUDGET
+from .api import API_URL, DATA_URL, IMAGE_URL, SimklClient, UserSettings
+from .const import APP_NAME, DOMAIN, ENV_API_URL, ENV_IMAGE_URL, READ_RETRY_BUDGET
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -25,7 +25,8 @@ def create_client(
 
     `SIMKL_API_URL` (a developer setting, documented in the README) points the client at a
     Simkl-compatible server such as the project's demo server, for both the API and the
-    calendar files; normal installs leave it unset and talk to Simkl.
+    calendar files; `SIMKL_IMAGE_URL` does the same for posters and fanart. Normal installs
+    leave both unset and talk to Simkl.
     """
     api_url = os.environ.get(ENV_API_URL)
     return SimklClient(
@@ -36,6 +37,7 @@ def create_client(
         access_token=access_token,
         api_url=api_url or API_URL,
         data_url=api_url or DATA_URL,
+        image_url=os.environ.get(ENV_IMAGE_URL) or IMAGE_URL,
         retry_budget=READ_RETRY_BUDGET,
     )
 

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from homeassistant.util.json import JsonValueType
 
     from .data import SimklConfigEntry
+    from .player_match import Title
 
 SERVICE_SCROBBLE: Final = "scrobble"
 SERVICE_MARK_WATCHED: Final = "mark_watched"
@@ -217,10 +218,7 @@ def _describe_item(
     """
     if item.title:
         name = f"{item.title} ({item.year})" if item.year else item.title
-    elif (
-        entry.state is ConfigEntryState.LOADED
-        and (known := entry.runtime_data.titles.name_of(item.ids)) is not None
-    ):
+    elif (known := _known_title(entry, item.ids)) is not None:
         name = known.name
     else:
         name = " ".join(f"{kind} {value}" for kind, value in item.ids.to_dict().items())
@@ -229,6 +227,13 @@ def _describe_item(
     if season is not None:
         return f"{name} S{season:02d}"
     return name
+
+
+def _known_title(entry: SimklConfigEntry, ids: Ids) -> Title | None:
+    """The library's or the resolved titles' name for ids, while the entry is loaded."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    return entry.runtime_data.titles.name_of(ids)
 
 
 def _item_from_call(call: ServiceCall, **fields: Any) -> SyncItem:
@@ -289,11 +294,14 @@ async def _async_scrobble(call: ServiceCall) -> ServiceResponse:
         ),
     )
     outcome = await writes.async_submit(write)
-    return _scrobble_response(write, outcome)
+    known = None if request.title else _known_title(writes.entry, request.ids)
+    return _scrobble_response(write, outcome, known)
 
 
-def _scrobble_response(write: ScrobbleWrite, outcome: WriteOutcome) -> dict[str, Any]:
-    """Report what Simkl matched, or what was asked when Simkl has not answered."""
+def _scrobble_response(
+    write: ScrobbleWrite, outcome: WriteOutcome, known: Title | None
+) -> dict[str, Any]:
+    """Report what Simkl matched, or what was asked (named as `known`) without an answer."""
     result = outcome.result
     if isinstance(result, ScrobbleResult) and result.media is not None:
         episode = result.episode
@@ -319,8 +327,8 @@ def _scrobble_response(write: ScrobbleWrite, outcome: WriteOutcome) -> dict[str,
         "action": action,
         "progress": request.progress,
         "type": request.media_type.item_key,
-        "title": request.title,
-        "year": request.year,
+        "title": request.title or (known.title if known else None),
+        "year": request.year or (known.year if known else None),
         "ids": request.ids.to_dict(),
         "episode": {"season": request.season, "number": request.episode, "title": None}
         if request.episode is not None

@@ -898,7 +898,7 @@ async def test_image_urls_load(fake_simkl: FakeSimkl, make_api_client: ClientFac
     assert url is not None
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         assert response.status == 200
-        assert response.content_type == "image/webp"
+        assert response.content_type == "image/svg+xml"
 
 
 # --- pacing and backoff -----------------------------------------------------------------------

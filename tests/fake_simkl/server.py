@@ -7,7 +7,6 @@ the CDN and simkl.com, which do not ask for a client id and are not rate limited
 """
 
 import asyncio
-import base64
 from collections import deque
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from aiohttp import web
 
-from . import views
+from . import artwork, views
 from .catalog import MEDIA_KINDS, Catalog, CatalogItem, MediaKind
 from .search import file_match
 from .state import (
@@ -98,9 +97,7 @@ _ID_KEYS = (
     "livechart", "anisearch", "animeplanet", "letterboxd", "traktslug", "netflix",
     "crunchyroll", "hulu",
 )  # fmt: skip
-_IMAGE_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{16}(_\w+)?\.(webp|jpg|png)")
-# A 1x1 WebP: image URLs built on the fake's address load in a demo browser.
-_PIXEL = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+_IMAGE_PATH = re.compile(r"(?P<path>[0-9a-f]{2}/[0-9a-f]{16})(_\w+)?\.(webp|jpg|png)")
 
 
 class FaultKind(StrEnum):
@@ -1533,6 +1530,13 @@ class FakeSimkl:
         return web.json_response(self._calendar_entries(kind, first, last), headers=headers)
 
     async def _image(self, request: web.Request) -> web.Response:
-        if not _IMAGE_PATH.fullmatch(request.match_info["path"]):
+        """Serve a drawn picture, titled for catalogue posters and fanart, so demos show them."""
+        match = _IMAGE_PATH.fullmatch(request.match_info["path"])
+        if match is None:
             raise web.HTTPNotFound
-        return web.Response(body=_PIXEL, content_type="image/webp")
+        path = match["path"]
+        title = next(
+            (item.title for item in self.catalog if path in (item.poster, item.fanart)), None
+        )
+        body = artwork.draw(request.match_info["kind"], path, title)
+        return web.Response(body=body, content_type="image/svg+xml")
