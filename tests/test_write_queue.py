@@ -8,6 +8,8 @@ from unittest.mock import patch
 from homeassistant import loader
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import CoreState
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -15,9 +17,14 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.simkl.api import SimklClient
+from custom_components.simkl.api import Ids, MediaType, SimklClient, SyncItem, SyncRequest
 from custom_components.simkl.const import DOMAIN
-from custom_components.simkl.write_queue import EVENT_WRITE_FAILED, RETRY_MAX_DELAY
+from custom_components.simkl.write_queue import (
+    EVENT_WRITE_FAILED,
+    RETRY_MAX_DELAY,
+    refused_issue_id,
+)
+from custom_components.simkl.write_store import SyncEndpoint, SyncWrite
 from tests.conftest import sent_writes
 from tests.fake_simkl import FakeSimkl, FaultKind
 from tests.write_helpers import (
@@ -30,6 +37,8 @@ from tests.write_helpers import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.components.persistent_notification import Notification
     from homeassistant.core import HomeAssistant
@@ -376,3 +385,84 @@ async def test_stop_waits_for_the_write_in_flight(
     assert len(sent_writes(fake_simkl)) == 1
     assert stored_writes(hass_storage, init_integration) == []
     assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
+
+
+async def test_a_start_refused_with_409_stays_queued(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """Only a stop or check-in answered 409 counts as done: a refused start is kept and
+    sent again, and the refusal is shown as a repair issue until Simkl takes it."""
+    fake_simkl.inject_fault("/scrobble/start", FaultKind.STATUS, status=409)
+
+    response = await call(
+        hass, "scrobble", {"action": "start", "type": "movie", "ids": MATRIX, "progress": 5}
+    )
+
+    assert response["status"] == "queued"
+    assert stored_writes(hass_storage, init_integration) == ["scrobble/start"]
+    assert ir.async_get(hass).async_get_issue(DOMAIN, refused_issue_id(init_integration.entry_id))
+    await wait(hass, freezer, timedelta(seconds=RETRY_MAX_DELAY))
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/scrobble/start"] * 2
+    assert stored_writes(hass_storage, init_integration) == []
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, refused_issue_id(init_integration.entry_id)
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "dated"),
+    [
+        ({"type": "movie", "ids": MATRIX}, lambda body: body["movies"][0]),
+        (
+            {"type": "anime", "ids": {"mal": 21}, "episode": 1000},
+            lambda body: body["anime"][0]["episodes"][0],
+        ),
+    ],
+    ids=["movie", "anime-absolute-episode"],
+)
+async def test_a_late_stop_of_a_movie_or_an_absolute_episode_is_dated(
+    hass: HomeAssistant,
+    *,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    item: dict[str, Any],
+    dated: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """A watched stop sent hours late becomes a history entry dated when it happened."""
+    fake_simkl.inject_fault("/scrobble/", FaultKind.STATUS, status=503, count=None)
+    stopped_at = dt_util.utcnow()
+    await call(hass, "scrobble", {"action": "stop", "progress": 95, **item})
+    await wait(hass, freezer, timedelta(hours=3))
+
+    path, body = sent_writes(fake_simkl)[-1]
+    assert path == "/sync/history"
+    assert dt_util.parse_datetime(dated(body)["watched_at"]) == stopped_at.replace(microsecond=0)
+
+
+async def test_a_write_handed_to_a_queue_stopped_by_a_reload_is_sent_by_the_new_one(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """A part of the integration that still holds the queue from before a reload loses
+    nothing: the account's current queue takes the write."""
+    before_reload = init_integration.runtime_data.writes
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    write = SyncWrite(
+        label="The Matrix",
+        endpoint=SyncEndpoint.ADD_TO_HISTORY,
+        request=SyncRequest.of(MediaType.MOVIES, SyncItem(ids=Ids.from_dict(MATRIX))),
+    )
+    outcome = await before_reload.async_submit(write)
+
+    assert outcome.sent
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"]
+    assert stored_writes(hass_storage, init_integration) == []

@@ -9,6 +9,7 @@ from homeassistant.config_entries import (
     ConfigEntryDisabler,
     ConfigEntryState,
 )
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 import pytest
@@ -114,6 +115,17 @@ async def test_writes_queue_while_the_token_is_revoked(
     assert response["status"] == "queued"
     assert stored_writes(hass_storage, mock_config_entry.entry_id) == ["sync/add_to_history"]
     assert applied_writes(fake_simkl) == []
+
+    # Linking again gives a new token: the queue sends with it, once.
+    fresh = fake_simkl.issue_token(fake_simkl.users[0])
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, CONF_ACCESS_TOKEN: fresh}
+    )
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert [path for path, _ in applied_writes(fake_simkl)] == ["/sync/history"]
+    assert stored_writes(hass_storage, mock_config_entry.entry_id) == []
 
 
 @pytest.mark.parametrize("blackholed", ["/sync/", "/calendar/"])

@@ -192,11 +192,6 @@ class SimklWriteQueue:
         """The account's config entry, loaded or not."""
         return self._entry
 
-    @property
-    def pending(self) -> list[PendingWrite]:
-        """The writes waiting, the one being sent first."""
-        return list(self._pending)
-
     async def async_load(self) -> None:
         """Read the writes left over from the last run."""
         self._pending = await self._files.async_load()
