@@ -70,7 +70,8 @@ class Api:
             method, self.base + path, params=query | (params or {}), json=body, headers=sent_headers
         ) as response:
             raw = await response.read()
-            return Reply(response.status, json.loads(raw) if raw else None, response.headers, raw)
+            body = json.loads(raw) if raw and response.content_type == "application/json" else None
+            return Reply(response.status, body, response.headers, raw)
 
     async def get(self, path: str, **params: str) -> Reply:
         return await self.call("GET", path, params=params)
@@ -342,6 +343,48 @@ async def test_stop_ends_a_pending_delay(
     await asyncio.wait_for(fake.stop(), 10)
     reply = await asyncio.wait_for(pending, 10)
     assert reply.status == 200
+
+
+async def test_a_slow_answer_comes_after_the_write_was_handled(
+    start_fake: StartFake, session: aiohttp.ClientSession
+) -> None:
+    """SLOW_ANSWER handles the write at once and holds its answer until released."""
+    fake = await start_fake()
+    user, api = await user_api(fake, session)
+    fake.inject_fault("/sync/history", FaultKind.SLOW_ANSWER, delay=3600)
+    answer = asyncio.create_task(
+        api.post("/sync/history", {"movies": [{"ids": {"simkl": INCEPTION}}]})
+    )
+    done, _ = await asyncio.wait({answer}, timeout=0.2)
+
+    assert not done
+    assert fake.library(user).entries[INCEPTION].movie_watched_at is not None
+    fake.release_delayed()
+    assert (await asyncio.wait_for(answer, 10)).status == 201
+    assert [request.path for request in fake.applied] == ["/sync/history"]
+
+
+@pytest.mark.parametrize("status", [200, 403, 503])
+async def test_html_fault_answers_a_proxy_page(
+    start_fake: StartFake, session: aiohttp.ClientSession, status: int
+) -> None:
+    fake = await start_fake()
+    _, api = await user_api(fake, session)
+    fake.inject_fault("/sync/history", FaultKind.HTML, status=status, headers={"Retry-After": "7"})
+    reply = await api.post("/sync/history", {})
+    assert reply.status == status
+    assert reply.headers["Retry-After"] == "7"
+    assert reply.raw.startswith(b"<html>")
+
+
+async def test_status_fault_sends_its_headers(
+    start_fake: StartFake, session: aiohttp.ClientSession
+) -> None:
+    fake = await start_fake()
+    _, api = await user_api(fake, session)
+    fake.inject_fault("/sync/history", FaultKind.STATUS, status=429, headers={"Retry-After": "3"})
+    reply = await api.post("/sync/history", {})
+    assert (reply.status, reply.headers["Retry-After"]) == (429, "3")
 
 
 # --- PIN flow --------------------------------------------------------------------------------

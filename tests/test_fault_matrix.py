@@ -24,7 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
-from custom_components.simkl.write_queue import writes_store_key
+from custom_components.simkl.storage import writes_store_key
 from tests.conftest import CALENDAR_ENTITY_ID, CLIENT_ID, client_settings, no_time
 from tests.fake_simkl import FaultKind
 from tests.sync_account import SEVERANCE, SLOW_HORSES, THE_BEAR, Account, account, frozen_time

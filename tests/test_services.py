@@ -722,21 +722,25 @@ async def test_unknown_account(hass: HomeAssistant, fake_simkl: FakeSimkl) -> No
     assert sent_writes(fake_simkl) == []
 
 
-async def test_account_not_loaded(
+async def test_account_not_loaded_still_takes_writes(
     hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
 ) -> None:
-    """An account that is not loaded is refused, named or not."""
+    """An account that exists takes writes even while not loaded (between an unload and the
+    next setup), named or not; loading it again sends nothing twice."""
     await hass.config_entries.async_unload(init_integration.entry_id)
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     data = {"type": "movie", "ids": MATRIX, "rating": 5}
 
-    with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "rate", {"config_entry_id": init_integration.entry_id, **data})
-    assert err.value.translation_key == "service_config_entry_not_loaded"
-    with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "rate", data)
-    assert err.value.translation_key == "service_config_entry_not_loaded"
-    assert sent_writes(fake_simkl) == []
+    named = await call(hass, "rate", {"config_entry_id": init_integration.entry_id, **data})
+    unnamed = await call(hass, "unrate", {"type": "movie", "ids": MATRIX})
+    await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert (named["status"], unnamed["status"]) == ("sent", "sent")
+    assert [path for path, _ in sent_writes(fake_simkl)] == [
+        "/sync/ratings",
+        "/sync/ratings/remove",
+    ]
 
 
 async def test_two_accounts_need_the_account_named(

@@ -337,9 +337,7 @@ async def test_refused_write_restores_the_list(
     """Simkl refusing the write is reported, and the list shows Simkl's version again."""
     before = await list_items(hass, hass_ws_client, WATCHLIST)
     fake_simkl.clear_requests()
-    fake_simkl.inject_fault(
-        "/sync/add-to-list", FaultKind.STATUS, status=400, error="wrong_parameter"
-    )
+    fake_simkl.inject_fault("/sync/add-to-list", FaultKind.STATUS, status=400, error="id_err")
 
     with pytest.raises(HomeAssistantError) as refused:
         await call_todo(hass, "add_item", WATCHLIST, item="Dune")

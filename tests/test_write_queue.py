@@ -2,37 +2,46 @@
 
 import asyncio
 from datetime import timedelta
-import logging
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from homeassistant import loader
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import CoreState
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     async_test_home_assistant,
 )
 
-from custom_components.simkl.api import SimklClient
+from custom_components.simkl.api import Ids, MediaType, SimklClient, SyncItem, SyncRequest
 from custom_components.simkl.const import DOMAIN
-from custom_components.simkl.write_queue import EVENT_WRITE_FAILED
+from custom_components.simkl.write_queue import (
+    EVENT_WRITE_FAILED,
+    RETRY_MAX_DELAY,
+    refused_issue_id,
+)
+from custom_components.simkl.write_store import SyncEndpoint, SyncWrite
 from tests.conftest import sent_writes
 from tests.fake_simkl import FakeSimkl, FaultKind
+from tests.write_helpers import (
+    MATRIX,
+    STRANGER_THINGS,
+    WRITE_LOCK,
+    call,
+    stored_writes as stored,
+    wait,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.components.persistent_notification import Notification
     from homeassistant.core import HomeAssistant
-
-MATRIX = {"simkl": 53992}
-STRANGER_THINGS = {"simkl": 548312}
-WRITE_LOCK = timedelta(seconds=20)
-
 
 pytestmark = pytest.mark.usefixtures("no_platforms")
 
@@ -45,27 +54,7 @@ def write_lock_seconds() -> float:
 
 def stored_writes(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[str]:
     """The operations of the writes kept in storage."""
-    stored = hass_storage.get(f"{DOMAIN}.{entry.entry_id}.writes")
-    if stored is None:
-        return []
-    return [write["operation"] for write in stored["data"]["writes"]]
-
-
-async def call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Call a write action; return its answer."""
-    response = await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    return response
-
-
-async def wait(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delay: timedelta) -> None:
-    """Let `delay` pass for the queue and for the fake."""
-    freezer.tick(delay)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    return stored(hass_storage, entry.entry_id)
 
 
 async def test_write_lock_is_waited_out(
@@ -257,16 +246,39 @@ async def test_queued_write_rejected_later_is_told_once(
     assert events[0].data["item"] == "Nowhere Man S02E04"
 
 
+BACKOFF = [5, 10, 20, 40, 80, 160, 320, 600, 600]
+
+
 @pytest.mark.usefixtures("init_integration")
-async def test_conflict_on_start_is_a_rejection(hass: HomeAssistant, fake_simkl: FakeSimkl) -> None:
-    """Only a stop or a checkin is already recorded when Simkl answers 409."""
-    fake_simkl.inject_fault("/scrobble/start", FaultKind.STATUS, status=409)
+async def test_retry_delays_double_up_to_the_cap_and_start_again_after_a_success(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, freezer: FrozenDateTimeFactory
+) -> None:
+    """Each failure in a row doubles the wait, up to 10 minutes; a success resets it."""
+    assert BACKOFF[-1] == RETRY_MAX_DELAY
+    fake_simkl.inject_fault(
+        "/sync/", FaultKind.STATUS, status=503, count=len(BACKOFF), method="POST"
+    )
 
-    with pytest.raises(HomeAssistantError) as err:
-        await call(hass, "scrobble", {"action": "start", "ids": MATRIX})
+    response = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+    assert response["status"] == "queued"
 
-    assert err.value.translation_key == "write_rejected"
-    assert len(sent_writes(fake_simkl)) == 1
+    for attempt, delay in enumerate(BACKOFF, start=2):
+        # A second early nothing is sent; on time, exactly one attempt.
+        await wait(hass, freezer, timedelta(seconds=delay - 1))
+        assert len(sent_writes(fake_simkl)) == attempt - 1
+        await wait(hass, freezer, timedelta(seconds=2))
+        assert len(sent_writes(fake_simkl)) == attempt
+    assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
+
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=503, method="POST")
+    await wait(hass, freezer, WRITE_LOCK)
+    await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+    before = len(sent_writes(fake_simkl))
+    await wait(hass, freezer, timedelta(seconds=4))
+    assert len(sent_writes(fake_simkl)) == before
+    await wait(hass, freezer, timedelta(seconds=2))
+    assert len(sent_writes(fake_simkl)) == before + 1
+    assert fake_simkl.library(fake_simkl.users[0]).entries[53992].rating == 7
 
 
 async def test_unload_stops_sending(
@@ -375,52 +387,82 @@ async def test_stop_waits_for_the_write_in_flight(
     assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
 
 
-async def test_unreadable_stored_write_is_dropped(
+async def test_a_start_refused_with_409_stays_queued(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """Only a stop or check-in answered 409 counts as done: a refused start is kept and
+    sent again, and the refusal is shown as a repair issue until Simkl takes it."""
+    fake_simkl.inject_fault("/scrobble/start", FaultKind.STATUS, status=409)
+
+    response = await call(
+        hass, "scrobble", {"action": "start", "type": "movie", "ids": MATRIX, "progress": 5}
+    )
+
+    assert response["status"] == "queued"
+    assert stored_writes(hass_storage, init_integration) == ["scrobble/start"]
+    assert ir.async_get(hass).async_get_issue(DOMAIN, refused_issue_id(init_integration.entry_id))
+    await wait(hass, freezer, timedelta(seconds=RETRY_MAX_DELAY))
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/scrobble/start"] * 2
+    assert stored_writes(hass_storage, init_integration) == []
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, refused_issue_id(init_integration.entry_id)
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "dated"),
+    [
+        ({"type": "movie", "ids": MATRIX}, lambda body: body["movies"][0]),
+        (
+            {"type": "anime", "ids": {"mal": 21}, "episode": 1000},
+            lambda body: body["anime"][0]["episodes"][0],
+        ),
+    ],
+    ids=["movie", "anime-absolute-episode"],
+)
+async def test_a_late_stop_of_a_movie_or_an_absolute_episode_is_dated(
+    hass: HomeAssistant,
+    *,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    item: dict[str, Any],
+    dated: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """A watched stop sent hours late becomes a history entry dated when it happened."""
+    fake_simkl.inject_fault("/scrobble/", FaultKind.STATUS, status=503, count=None)
+    stopped_at = dt_util.utcnow()
+    await call(hass, "scrobble", {"action": "stop", "progress": 95, **item})
+    await wait(hass, freezer, timedelta(hours=3))
+
+    path, body = sent_writes(fake_simkl)[-1]
+    assert path == "/sync/history"
+    assert dt_util.parse_datetime(dated(body)["watched_at"]) == stopped_at.replace(microsecond=0)
+
+
+async def test_a_write_handed_to_a_queue_stopped_by_a_reload_is_sent_by_the_new_one(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
     hass_storage: dict[str, Any],
-    mock_config_entry: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
+    init_integration: MockConfigEntry,
 ) -> None:
-    """A stored write that cannot be read is logged and skipped; the others are sent."""
-    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}.writes"] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": f"{DOMAIN}.{mock_config_entry.entry_id}.writes",
-        "data": {
-            "writes": [
-                {
-                    "id": "01",
-                    "operation": "teleport/now",
-                    "label": "x",
-                    "queued_at": "2026-01-01T00:00:00Z",
-                    "request": {},
-                },
-                {
-                    "id": "02",
-                    "operation": "scrobble/stop",
-                    "label": "x",
-                    "queued_at": "never",
-                    "request": {},
-                },
-                {"operation": "sync/add_to_history"},
-                {
-                    "id": "03",
-                    "operation": "sync/add_to_list",
-                    "label": "Stranger Things",
-                    "queued_at": "2026-01-01T00:00:00Z",
-                    "request": {"shows": [{"ids": STRANGER_THINGS, "to": "dropped"}]},
-                },
-            ]
-        },
-    }
-    mock_config_entry.add_to_hass(hass)
-    with caplog.at_level(logging.WARNING):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    """A part of the integration that still holds the queue from before a reload loses
+    nothing: the account's current queue takes the write."""
+    before_reload = init_integration.runtime_data.writes
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
 
-    assert sent_writes(fake_simkl) == [
-        ("/sync/add-to-list", {"shows": [{"ids": STRANGER_THINGS, "to": "dropped"}]})
-    ]
-    assert caplog.text.count("Dropping a stored Simkl write") == 3
-    assert fake_simkl.library(fake_simkl.users[0]).entries[548312].status == "dropped"
+    write = SyncWrite(
+        label="The Matrix",
+        endpoint=SyncEndpoint.ADD_TO_HISTORY,
+        request=SyncRequest.of(MediaType.MOVIES, SyncItem(ids=Ids.from_dict(MATRIX))),
+    )
+    outcome = await before_reload.async_submit(write)
+
+    assert outcome.sent
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"]
+    assert stored_writes(hass_storage, init_integration) == []

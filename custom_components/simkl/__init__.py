@@ -2,35 +2,27 @@
 
 from datetime import timedelta
 
-from homeassistant.const import CONF_ACCESS_TOKEN, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .calendar_files import calendar_files
 from .const import (
-    CONF_CLIENT_ID,
     CONF_MEDIA_PLAYERS,
     CONF_MIN_DURATION,
     DEFAULT_MIN_DURATION,
     DOMAIN,
-    STORAGE_VERSION,
 )
 from .coordinator import SimklDataUpdateCoordinator
 from .data import SimklConfigEntry, SimklRuntimeData
-from .helpers import create_client
+from .helpers import pop_linked_account
 from .player_match import TitleResolver
 from .players import PlayerFollower
 from .services import async_setup_services
-from .storage import (
-    legacy_calendar_store_key,
-    library_store_key,
-    players_store_key,
-    titles_store_key,
-)
+from .storage import async_remove_stores
 from .upcoming import SimklUpcomingCoordinator
-from .write_queue import SimklWriteQueue, writes_store_key
+from .write_queue import async_get_write_queue, async_stop_write_queue, refused_issue_id
 
 PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.EVENT, Platform.SENSOR, Platform.TODO]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -43,14 +35,25 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bool:
-    """Set up one linked Simkl account."""
-    client = create_client(hass, entry.data[CONF_CLIENT_ID], entry.data[CONF_ACCESS_TOKEN])
+    """Set up one linked Simkl account.
+
+    The write queue starts first and outlives a failed setup, so writes queue even while
+    Simkl is down or the token is refused. With a stored library (or the account the config
+    flow just read) setup does not wait for Simkl: the entities show what is stored while
+    the first sync and the calendar files are fetched in the background.
+    """
+    writes = await async_get_write_queue(hass, entry)
+    client = writes.client
     coordinator = SimklDataUpdateCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
+    if await coordinator.async_load_stored(pop_linked_account(hass, entry)):
+        entry.async_create_task(
+            hass, coordinator.async_refresh(), f"{DOMAIN} first sync of {entry.title}"
+        )
+    else:
+        await coordinator.async_config_entry_first_refresh()
     upcoming = SimklUpcomingCoordinator(hass, entry, client, coordinator)
     await upcoming.async_start()
-    writes = SimklWriteQueue(hass, entry, client, coordinator.async_request_refresh)
-    await writes.async_load()
+    writes.on_written = coordinator.async_request_refresh
     titles = TitleResolver(hass, entry.entry_id, client, lambda: coordinator.library)
     await titles.async_load()
     players = PlayerFollower(
@@ -70,26 +73,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> boo
         players=players,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    writes.async_start()
     await players.async_start()
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bool:
-    """Unload a Simkl account."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a Simkl account; its queue stops after the write in flight."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await async_stop_write_queue(hass, entry.entry_id)
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
-    """Delete the stored library and unsent writes of a removed account, and the calendar
-    files once no account is left."""
-    for key in (
-        library_store_key(entry.entry_id),
-        legacy_calendar_store_key(entry.entry_id),
-        writes_store_key(entry.entry_id),
-        titles_store_key(entry.entry_id),
-        players_store_key(entry.entry_id),
-    ):
-        await Store[dict[str, object]](hass, STORAGE_VERSION, key).async_remove()
+    """Delete the stored library, titles, players and writes of a removed account, and the
+    calendar files once no account is left."""
+    await async_stop_write_queue(hass, entry.entry_id)
+    await async_remove_stores(hass, entry.entry_id)
+    ir.async_delete_issue(hass, DOMAIN, refused_issue_id(entry.entry_id))
     if not hass.config_entries.async_entries(DOMAIN):
         await calendar_files(hass).async_remove()

@@ -71,7 +71,7 @@ from .const import (
     MIN_SCAN_INTERVAL,
     MIN_UPCOMING_DAYS,
 )
-from .helpers import create_client
+from .helpers import create_client, hand_over_account
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -284,7 +284,11 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(step_id="pin_expired", errors=errors)
 
     async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Create the entry for the approved account, or update the one being fixed."""
+        """Create the entry for the approved account, or update the one being fixed.
+
+        The account read here is handed to the entry, which then sets up without asking
+        Simkl again.
+        """
         assert self._client is not None
         try:
             settings = await self._client.get_user_settings()
@@ -298,9 +302,11 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         if self.source == SOURCE_USER:
             self._abort_if_unique_id_configured()
+            hand_over_account(self.hass, settings)
             title = settings.name or str(settings.account_id)
             return self.async_create_entry(title=title, data=data)
         self._abort_if_unique_id_mismatch(reason="wrong_account")
+        hand_over_account(self.hass, settings)
         entry = (
             self._get_reauth_entry()
             if self.source == SOURCE_REAUTH

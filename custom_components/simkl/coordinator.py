@@ -35,6 +35,7 @@ from .api import (
     SimklClient,
     SimklConnectionError,
     SimklInvalidClientError,
+    UserSettings,
 )
 from .changes import ChangeFeed
 from .const import (
@@ -110,6 +111,8 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         self.changes = ChangeFeed()
         # Polls refused in a row with 429; each one doubles the wait before the next.
         self._rate_limited = 0
+        # Set once shut down: an update still running then must not save the library again.
+        self._shut_down = False
 
     async def _async_setup(self) -> None:
         """Load the stored library, or read the account when there is none."""
@@ -118,6 +121,16 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             with self._translate_errors():
                 settings = await self.client.get_user_settings()
             self._cached = Library(account=Account.from_api(settings))
+
+    async def async_load_stored(self, linked: UserSettings | None) -> bool:
+        """Use the stored library, else the account the config flow just read.
+
+        True when either exists: setup then need not wait for Simkl.
+        """
+        self._cached = await self._async_load_cache()
+        if self._cached is None and linked is not None:
+            self._cached = Library(account=Account.from_api(linked))
+        return self._cached is not None
 
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
@@ -172,7 +185,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         ir.async_delete_issue(
             self.hass, DOMAIN, request_refused_issue_id(self.config_entry.entry_id)
         )
-        if library is not current:
+        if library is not current and not self._shut_down:
             self._store.async_delay_save_library(library)
             self.changes.publish_sync(current, library)
         return library
@@ -184,6 +197,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         A delayed save left pending would write the file after an unload, and after a
         removal bring back the file `async_remove_entry` just deleted.
         """
+        self._shut_down = True
         await super().async_shutdown()
         await self.async_save_now()
 

@@ -38,7 +38,7 @@ from .player_match import Match, NoMatch, TitleResolver
 from .player_reading import PlayerReading
 from .player_session import Outcome, Phase, Player, Session, name_of_reading, phase_of
 from .storage import players_store_key
-from .write_queue import ScrobbleWrite
+from .write_store import ScrobbleWrite
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_registry import EventEntityRegistryUpdatedData

@@ -38,6 +38,29 @@ def players_store_key(entry_id: str) -> str:
     return f"{DOMAIN}.{entry_id}.players"
 
 
+def writes_store_key(entry_id: str) -> str:
+    """Return the storage key of an account's unsent writes."""
+    return f"{DOMAIN}.{entry_id}.writes"
+
+
+def set_aside_store_key(entry_id: str) -> str:
+    """Return the storage key of the writes an account's queue set aside."""
+    return f"{DOMAIN}.{entry_id}.writes_set_aside"
+
+
+async def async_remove_stores(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete everything stored for an account (the shared calendar files stay)."""
+    for key in (
+        library_store_key(entry_id),
+        legacy_calendar_store_key(entry_id),
+        titles_store_key(entry_id),
+        players_store_key(entry_id),
+        writes_store_key(entry_id),
+        set_aside_store_key(entry_id),
+    ):
+        await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
+
+
 class CacheStore(Store[dict[str, Any]]):
     """A stored copy of data Simkl holds.
 

@@ -28,7 +28,7 @@ from .errors import simkl_read_errors
 from .library import LibraryEntry, UpNext
 from .sensor import LibraryView
 from .title_search import async_find_title
-from .write_queue import SyncEndpoint, SyncWrite
+from .write_store import SyncEndpoint, SyncWrite
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

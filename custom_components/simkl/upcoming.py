@@ -14,7 +14,6 @@ account keeps its own join (`calendar_join.py`):
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
-from types import MappingProxyType
 from typing import TYPE_CHECKING, override
 
 from homeassistant.core import callback
@@ -60,8 +59,6 @@ ARCHIVE_REACH_AHEAD = timedelta(days=92)
 
 type RollingFiles = Mapping[MediaType, CachedFile]
 
-_NO_FILES: RollingFiles = MappingProxyType({})
-
 
 class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
     """Keeps one account's calendar files and joins them with its library.
@@ -100,21 +97,32 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
 
     @property
     def files(self) -> RollingFiles:
-        """Return the rolling files, or none before the first update."""
-        return self.data if self.data is not None else _NO_FILES
+        """Return the rolling files; before the first update (which setup does not wait
+        for), the stored ones."""
+        # `data` is None until the first update, although typed as the files.
+        updated: RollingFiles | None = self.data
+        if updated is not None:
+            return updated
+        return {
+            kind: file
+            for kind in self.selection.kinds(self.library_coordinator.library)
+            if (file := self._calendar_files.get(FileKey(kind))) is not None
+        }
 
     async def async_start(self) -> None:
-        """Read the stored files, fetch those due, and follow the library.
+        """Read the stored files, fetch those due in the background, and follow the library.
 
-        A failure is logged and retried with the next update instead of failing the entry:
-        the library's entities do not need the calendar.
+        Setup does not wait for the CDN, and a failure is logged and retried with the next
+        update instead of failing the entry: the library's entities do not need the calendar.
         """
         await self._calendar_files.async_load(dt_util.utcnow())
         # Earlier versions kept a copy of the files per account.
         await CacheStore(
             self.hass, legacy_calendar_store_key(self.config_entry.entry_id), what="calendar"
         ).async_remove()
-        await self.async_refresh()
+        self.config_entry.async_create_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} calendar of {self.config_entry.title}"
+        )
         self.config_entry.async_on_unload(
             self.library_coordinator.async_add_listener(self._async_library_updated)
         )

@@ -1,187 +1,147 @@
 """The write queue of one account: every scrobble and library change goes through it.
 
-Simkl serialises writes per user behind a 20-second lock and allows one POST a second, so
-writes leave one at a time, in the order they were made. A write is saved before it is sent
-and removed once Simkl acknowledged it, so writes that could not be sent yet (lock, rate
-limit, Simkl or the network down, a revoked token) survive a restart and are sent once.
-The client paces POSTs to one a second; the queue adds the waits Simkl asks for.
+Guarantee: every accepted write reaches Simkl at least once, in the order it was submitted,
+and exactly once unless an attempt ended without an answer (then it is sent again, marked
+`possibly_sent`); a write reaches Simkl not at all only when it is set aside, which is always
+reported (a persistent notification and `simkl_write_failed`).
+
+Writes leave one at a time (Simkl's 20-second write lock, 1 POST/s), saved before they are
+sent and removed once answered. The queue lives while the account exists, loaded or not.
+
+Public API, for the actions and anything else that writes to Simkl: `async_get_write_queue(
+hass, entry)` returns the account's queue (created and started on first use);
+`SimklWriteQueue.async_submit(write)` queues a `ScrobbleWrite` or `SyncWrite` (from
+`write_store`) and returns a
+`WriteOutcome` once Simkl took it (`sent`) or once it has to wait (`queued`); it raises
+HomeAssistantError when Simkl rejected the item for good.
+
+Simkl's answer to the head write decides: a 2xx (any body), or 409 to a stop or checkin, is
+done; an item-level rejection (`id_err`, `empty_field`, `url_failed`, 404, nothing found) drops
+it; the write lock and 429 wait (Retry-After, else 20 s / 10 s, doubling); 401 waits for a new
+token; 5xx, 412 and no answer wait 5 s, 10 s ... 10 min; anything else (403, another 4xx, a
+proxy's page) waits the same, raises a repair issue and counts against the write, which is set
+aside after `SET_ASIDE_AFTER_ATTEMPTS` refusals or at a refusal `SET_ASIDE_AFTER_DAYS` old.
 """
 
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, override
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import persistent_notification
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir, service
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-from homeassistant.util.ulid import ulid_now
+from homeassistant.util.hass_dict import HassKey
 
 from .api import (
-    ScrobbleAction,
-    ScrobbleRequest,
     ScrobbleResult,
     SimklAuthenticationError,
     SimklClient,
-    SimklConflictError,
     SimklConnectionError,
     SimklError,
     SimklInvalidClientError,
+    SimklNotFoundError,
     SimklRateLimitError,
     SimklServerError,
-    SyncRequest,
     SyncResult,
-    parse_datetime,
 )
-from .const import DOMAIN, LOGGER, STORAGE_VERSION
+from .const import CONF_CLIENT_ID, DOMAIN, LOGGER
+from .helpers import create_client
+from .write_store import PendingWrite, WriteFiles
 
 if TYPE_CHECKING:
-    import asyncio
-    from collections.abc import Awaitable, Callable, Coroutine
+    from collections.abc import Callable, Coroutine
     from datetime import datetime
 
     from .data import SimklConfigEntry
 
 EVENT_WRITE_FAILED: Final = "simkl_write_failed"
+EVENT_ITEMS_NOT_FOUND: Final = "simkl_items_not_found"
 
-# Backoff after 5xx answers and connection failures: 5 s, 10 s, 20 s ... up to 10 minutes.
+# Backoff after outages and refusals: 5 s, 10 s, 20 s ... up to 10 minutes.
 RETRY_BASE_DELAY: Final = 5.0
 RETRY_MAX_DELAY: Final = 600.0
 
-# Simkl answers 409 to a stop or checkin it has already recorded: nothing is lost.
-_ALREADY_RECORDED: Final = frozenset({ScrobbleAction.STOP, ScrobbleAction.CHECKIN})
+# The most writes kept; past it, the oldest waiting write is set aside.
+MAX_QUEUED_WRITES: Final = 500
+# A write Simkl keeps refusing is set aside after this many refusals, or at a refusal this
+# long after it was queued, so that it no longer holds up the writes behind it.
+SET_ASIDE_AFTER_ATTEMPTS: Final = 8
+SET_ASIDE_AFTER_DAYS: Final = 3
 
+# Error ids that reject the item of a write, not the write's delivery.
+_ITEM_ERRORS: Final = frozenset({"id_err", "empty_field", "url_failed"})
 
-def writes_store_key(entry_id: str) -> str:
-    """Storage key of an account's unsent writes."""
-    return f"{DOMAIN}.{entry_id}.writes"
-
-
-class SyncEndpoint(StrEnum):
-    """The library write a queued sync request is sent to."""
-
-    ADD_TO_HISTORY = "add_to_history"
-    REMOVE_FROM_HISTORY = "remove_from_history"
-    ADD_RATINGS = "add_ratings"
-    REMOVE_RATINGS = "remove_ratings"
-    ADD_TO_LIST = "add_to_list"
-
-
-_SYNC_CALLS: Final[
-    dict[SyncEndpoint, Callable[[SimklClient, SyncRequest], Awaitable[SyncResult]]]
-] = {
-    SyncEndpoint.ADD_TO_HISTORY: SimklClient.add_to_history,
-    SyncEndpoint.REMOVE_FROM_HISTORY: SimklClient.remove_from_history,
-    SyncEndpoint.ADD_RATINGS: SimklClient.add_ratings,
-    SyncEndpoint.REMOVE_RATINGS: SimklClient.remove_ratings,
-    SyncEndpoint.ADD_TO_LIST: SimklClient.add_to_list,
+# Entry states in which the account's write queue takes writes: all but a failed migration
+# or unload, whose entry data may not be usable.
+_ACCEPTS_WRITES: Final = frozenset(ConfigEntryState) - {
+    ConfigEntryState.MIGRATION_ERROR,
+    ConfigEntryState.FAILED_UNLOAD,
 }
+_QUEUES: HassKey[dict[str, SimklWriteQueue]] = HassKey(f"{DOMAIN}_write_queues")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PendingWrite(ABC):
-    """A write waiting in the queue; `label` names the item for the user."""
-
-    label: str
-    id: str = field(default_factory=ulid_now)
-    queued_at: datetime = field(default_factory=dt_util.utcnow)
-
-    @property
-    @abstractmethod
-    def operation(self) -> str:
-        """Name of the API call, as stored and as reported in events."""
-
-    @abstractmethod
-    async def async_send(self, client: SimklClient) -> ScrobbleResult | SyncResult | None:
-        """Send the write once; None when Simkl had already recorded it."""
-
-    @abstractmethod
-    def request_json(self) -> dict[str, Any]:
-        """Return the request body."""
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the write as stored."""
-        return {
-            "id": self.id,
-            "operation": self.operation,
-            "label": self.label,
-            "queued_at": self.queued_at.isoformat(),
-            "request": self.request_json(),
-        }
-
-    @staticmethod
-    def from_json(data: dict[str, Any]) -> PendingWrite:
-        """Read a stored write; raises KeyError or ValueError when it cannot be read."""
-        queued_at = parse_datetime(data["queued_at"])
-        if queued_at is None:
-            msg = f"unreadable queued_at {data['queued_at']!r}"
-            raise ValueError(msg)
-        common: dict[str, Any] = {"id": data["id"], "label": data["label"], "queued_at": queued_at}
-        kind, _, name = str(data["operation"]).partition("/")
-        if kind == "scrobble":
-            return ScrobbleWrite(
-                action=ScrobbleAction(name),
-                request=ScrobbleRequest.from_dict(data["request"]),
-                **common,
-            )
-        if kind == "sync":
-            return SyncWrite(
-                endpoint=SyncEndpoint(name),
-                request=SyncRequest.from_dict(data["request"]),
-                **common,
-            )
-        msg = f"unknown operation {data['operation']!r}"
-        raise ValueError(msg)
+async def async_get_write_queue(hass: HomeAssistant, entry: SimklConfigEntry) -> SimklWriteQueue:
+    """Return the account's running queue; the first call loads it and starts it."""
+    queues = hass.data.setdefault(_QUEUES, {})
+    if (queue := queues.get(entry.entry_id)) is None:
+        queue = SimklWriteQueue(
+            hass,
+            entry,
+            create_client(hass, entry.data[CONF_CLIENT_ID], entry.data[CONF_ACCESS_TOKEN]),
+        )
+        queues[entry.entry_id] = queue
+        await queue.async_load()
+        queue.async_start()
+    queue.async_use_token(entry.data[CONF_ACCESS_TOKEN])
+    return queue
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScrobbleWrite(PendingWrite):
-    """A player event for /scrobble/{action}."""
+async def async_get_write_queue_of_call(call: ServiceCall) -> SimklWriteQueue:
+    """Return the write queue of the account an action names, loaded or not.
 
-    action: ScrobbleAction
-    request: ScrobbleRequest
+    Writes are accepted whenever the account exists and is enabled: while Simkl is down at
+    start, or the token waits to be renewed, the entry is not loaded but its queue takes them.
+    """
+    hass = call.hass
+    entry_id: str | None = call.data.get("config_entry_id")
+    entry: SimklConfigEntry | None
+    if entry_id is None:
+        enabled = [e for e in hass.config_entries.async_entries(DOMAIN) if e.disabled_by is None]
+        entry = enabled[0] if len(enabled) == 1 else None
+    else:
+        entry = hass.config_entries.async_get_entry(entry_id)
+    if (
+        entry is None
+        or entry.domain != DOMAIN
+        or entry.disabled_by is not None
+        or entry.state not in _ACCEPTS_WRITES
+    ):
+        # None, several, unknown or disabled: Home Assistant's own messages.
+        entry = service.async_get_config_entry(hass, DOMAIN, entry_id)
+    return await async_get_write_queue(hass, entry)
 
-    @property
-    @override
-    def operation(self) -> str:
-        return f"scrobble/{self.action}"
 
-    @override
-    async def async_send(self, client: SimklClient) -> ScrobbleResult | None:
-        try:
-            return await client.scrobble(self.action, self.request)
-        except SimklConflictError:
-            if self.action in _ALREADY_RECORDED:
-                return None
-            raise
-
-    @override
-    def request_json(self) -> dict[str, Any]:
-        return self.request.to_dict()
+async def async_stop_write_queue(hass: HomeAssistant, entry_id: str) -> None:
+    """Stop the account's queue, if it runs, after the write in flight; it never saves again."""
+    queue = hass.data.get(_QUEUES, {}).get(entry_id)
+    if queue is not None:
+        await queue.async_stop()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SyncWrite(PendingWrite):
-    """A change of the library: history, ratings or lists."""
+def refused_issue_id(entry_id: str) -> str:
+    """Id of the repair issue raised while Simkl refuses an account's writes."""
+    return f"writes_refused_{entry_id}"
 
-    endpoint: SyncEndpoint
-    request: SyncRequest
 
-    @property
-    @override
-    def operation(self) -> str:
-        return f"sync/{self.endpoint}"
-
-    @override
-    async def async_send(self, client: SimklClient) -> SyncResult:
-        return await _SYNC_CALLS[self.endpoint](client, self.request)
-
-    @override
-    def request_json(self) -> dict[str, Any]:
-        return self.request.to_dict()
+def is_item_rejection(err: SimklError) -> bool:
+    """Whether Simkl rejected the item of a write (which sending again cannot change)."""
+    return isinstance(err, SimklNotFoundError) or (err.error_id or "").lower() in _ITEM_ERRORS
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,72 +156,122 @@ class WriteOutcome:
     result: ScrobbleResult | SyncResult | None = None
 
 
+def _found_count(result: SyncResult) -> int:
+    return sum(result.added.values()) + sum(result.deleted.values())
+
+
 class SimklWriteQueue:
     """Sends one account's writes in order, one at a time, and keeps the unsent ones."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SimklConfigEntry,
-        client: SimklClient,
-        on_written: Callable[[], Coroutine[Any, Any, None]],
-    ) -> None:
-        """Create an empty, stopped queue; `on_written` runs after each accepted write."""
+    def __init__(self, hass: HomeAssistant, entry: SimklConfigEntry, client: SimklClient) -> None:
+        """Create an empty, stopped queue."""
         self._hass = hass
         self._entry = entry
         self._client = client
-        self._on_written = on_written
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, writes_store_key(entry.entry_id), private=True
-        )
+        self._files = WriteFiles(hass, entry.entry_id)
+        # Runs after each accepted write while the entry is loaded: syncs the library.
+        self.on_written: Callable[[], Coroutine[Any, Any, None]] | None = None
         self._pending: list[PendingWrite] = []
         self._waiters: dict[str, asyncio.Future[WriteOutcome]] = {}
         self._sender: asyncio.Task[None] | None = None
         self._cancel_retry: CALLBACK_TYPE | None = None
+        self._remove_shutdown_job: CALLBACK_TYPE | None = None
         self._awaiting_reauth = False
         self._stopping = False
+        self._stopped = False
         self._failures = 0
+        self._warned = False
+
+    @property
+    def client(self) -> SimklClient:
+        """The client the queue sends with; it follows the entry's token."""
+        return self._client
+
+    @property
+    def entry(self) -> SimklConfigEntry:
+        """The account's config entry, loaded or not."""
+        return self._entry
 
     async def async_load(self) -> None:
         """Read the writes left over from the last run."""
-        stored = await self._store.async_load() or {}
-        for data in stored.get("writes", []):
-            try:
-                self._pending.append(PendingWrite.from_json(data))
-            except KeyError, TypeError, ValueError:
-                LOGGER.warning("Dropping a stored Simkl write that cannot be read: %s", data)
+        self._pending = await self._files.async_load()
 
     @callback
     def async_start(self) -> None:
-        """Start sending; stop (after the write in flight) on unload and on shutdown."""
-        self._entry.async_on_unload(self.async_stop)
-        self._entry.async_on_unload(self._hass.async_add_shutdown_job(HassJob(self.async_stop)))
+        """Start sending; Home Assistant's stop waits for the write in flight."""
+        self._remove_shutdown_job = self._hass.async_add_shutdown_job(HassJob(self._async_shutdown))
         self._async_send_soon()
 
+    @callback
+    def async_use_token(self, access_token: str) -> None:
+        """Send with this token from now on; a new token ends the wait for re-linking."""
+        if access_token != self._client.access_token:
+            self._client.access_token = access_token
+            self._awaiting_reauth = False
+            self._async_send_soon()
+
+    async def _async_shutdown(self) -> None:
+        # The shutdown job runs once; removing it while Home Assistant runs the jobs would
+        # skip another integration's job.
+        self._remove_shutdown_job = None
+        await self.async_stop()
+
     async def async_stop(self) -> None:
-        """Finish the write in flight and send nothing more; unsent writes stay stored."""
+        """Finish the write in flight and send nothing more; unsent writes stay stored.
+
+        The client's write timeout bounds the wait, so it ends within Home Assistant's
+        unload wait. Once stopped, the queue never saves again: a new queue (reload) or a
+        removal owns the files.
+        """
         self._stopping = True
         self._cancel_retry_timer()
+        if self._remove_shutdown_job is not None:
+            self._remove_shutdown_job()
+            self._remove_shutdown_job = None
         if self._sender is not None:
             await self._sender
+        self._stopped = True
+        queues = self._hass.data.get(_QUEUES, {})
+        if queues.get(self._entry.entry_id) is self:
+            del queues[self._entry.entry_id]
         self._release_waiters()
 
     async def async_submit(self, write: PendingWrite) -> WriteOutcome:
         """Queue a write; return once Simkl accepted it, or once it has to wait.
 
-        Raises HomeAssistantError when Simkl rejects the write for good.
+        Raises HomeAssistantError when Simkl rejects the item for good.
         """
-        self._pending.append(write)
-        await self._async_save()
-        if self._blocked:
-            return WriteOutcome(sent=False)
+        if self._stopped:
+            # Held by a caller from before a reload: the account's current queue takes it.
+            current = await async_get_write_queue(self._hass, self._entry)
+            return await current.async_submit(write)
         waiter: asyncio.Future[WriteOutcome] = self._hass.loop.create_future()
         self._waiters[write.id] = waiter
-        self._async_send_soon()
         try:
+            await self._async_accept(write)
+            if self._blocked:
+                return WriteOutcome(sent=False)
+            self._async_send_soon()
             return await waiter
         finally:
+            # Whatever happened to the sender, the caller (maybe an automation in
+            # `mode: queued`) gets an answer.
             self._waiters.pop(write.id, None)
+
+    async def _async_accept(self, write: PendingWrite) -> None:
+        """Add a write, dropping what it supersedes and making room; then save."""
+        in_flight = self._pending[:1] if self._sender is not None else []
+        superseded = [
+            older for older in self._pending if older not in in_flight and write.supersedes(older)
+        ]
+        for older in superseded:
+            self._pending.remove(older)
+            self._resolve(older, WriteOutcome(sent=False))
+        self._pending.append(write)
+        while len(self._pending) > MAX_QUEUED_WRITES:
+            oldest = next(older for older in self._pending if older not in in_flight)
+            await self._async_set_aside(oldest, "The queue is full")
+        await self._async_save()
 
     @property
     def _blocked(self) -> bool:
@@ -270,8 +280,7 @@ class SimklWriteQueue:
     @callback
     def _async_send_soon(self) -> None:
         if self._sender is None and self._pending and not self._blocked:
-            self._sender = self._entry.async_create_task(
-                self._hass,
+            self._sender = self._hass.async_create_task(
                 self._async_send_pending(),
                 f"{DOMAIN} writes of {self._entry.title}",
                 eager_start=False,
@@ -282,61 +291,81 @@ class SimklWriteQueue:
             while self._pending and not self._blocked:
                 await self._async_send_next()
         finally:
+            # Also when the sender failed: nobody waits for a write that is not being sent.
             self._sender = None
+            self._release_waiters()
 
     async def _async_send_next(self) -> None:
         write = self._pending[0]
         try:
-            result = await write.async_send(self._client)
+            result = await write.async_send(self._client, dt_util.utcnow())
         except SimklRateLimitError as err:
-            # The write lock or a 429: waiting is the remedy, not a failure of the write.
-            LOGGER.debug("Simkl asked to wait %s s before the next write: %s", err.retry_after, err)
-            self._retry_later(err.retry_after)
+            self._wait(write, err, self._backoff(err.retry_after, exact=err.retry_after_sent))
         except SimklAuthenticationError:
             LOGGER.warning("Simkl refused the token; writes wait until the account is linked again")
             self._awaiting_reauth = True
             self._release_waiters()
             self._entry.async_start_reauth(self._hass)
-        except (SimklServerError, SimklConnectionError, SimklInvalidClientError) as err:
-            # 412 also means "request limit exceeded", which passes like an outage.
-            self._failures += 1
-            delay = min(RETRY_BASE_DELAY * 2 ** (self._failures - 1), RETRY_MAX_DELAY)
-            LOGGER.warning(
-                "Could not send %s to Simkl, retrying in %s s: %s", write.label, delay, err
-            )
-            self._retry_later(delay)
         except SimklError as err:
-            await self._async_drop(
-                write,
-                HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="write_rejected",
-                    translation_placeholders={"item": write.label, "error": str(err)},
-                ),
-            )
-        else:
-            self._failures = 0
-            if isinstance(result, SyncResult) and result.not_found_count:
-                await self._async_drop(
-                    write,
-                    HomeAssistantError(
-                        translation_domain=DOMAIN,
-                        translation_key="write_not_found",
-                        translation_placeholders={"item": write.label},
-                    ),
-                )
+            if is_item_rejection(err):
+                await self._async_reject(write, str(err))
                 return
-            await self._async_remove(write)
-            if (waiter := self._waiter_of(write)) is not None:
-                waiter.set_result(WriteOutcome(sent=True, result=result))
-            if not self._stopping:
-                # Not awaited: the next write need not wait for the library to sync.
-                self._entry.async_create_task(
-                    self._hass, self._on_written(), f"{DOMAIN} refresh after a write"
-                )
+            if isinstance(err, SimklConnectionError) and not write.possibly_sent:
+                # No answer: Simkl may have taken it. Sending it again is safe for a stop
+                # or checkin (409) and sets the same state again for a library change.
+                write = await self._async_update(write, possibly_sent=True)
+            refused = not isinstance(
+                err, SimklServerError | SimklConnectionError | SimklInvalidClientError
+            )
+            if refused:
+                write = await self._async_refused(write, err)
+            self._wait(write, err, self._backoff(RETRY_BASE_DELAY))
+        else:
+            await self._async_accepted(write, result)
+
+    async def _async_accepted(
+        self, write: PendingWrite, result: ScrobbleResult | SyncResult | None
+    ) -> None:
+        if isinstance(result, SyncResult) and result.not_found_count:
+            if not _found_count(result):
+                await self._async_reject(write, result=result)
+                return
+            self._hass.bus.async_fire(
+                EVENT_ITEMS_NOT_FOUND, {**self._event_data(write), "not_found": result.not_found}
+            )
+        self._failures = 0
+        if self._warned:
+            LOGGER.info("Simkl takes the writes of %s again", self._entry.title)
+            self._warned = False
+        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+        await self._async_remove(write)
+        self._resolve(write, WriteOutcome(sent=True, result=result))
+        if not self._stopping and self.on_written is not None:
+            # Not awaited: the next write need not wait for the library to sync.
+            self._entry.async_create_task(
+                self._hass, self.on_written(), f"{DOMAIN} refresh after a write"
+            )
+
+    def _backoff(self, base: float, *, exact: bool = False) -> float:
+        """The wait before the next attempt: doubles with each failure in a row."""
+        self._failures += 1
+        if exact:
+            return base
+        return min(base * 2.0 ** (self._failures - 1), RETRY_MAX_DELAY)
 
     @callback
-    def _retry_later(self, delay: float) -> None:
+    def _wait(self, write: PendingWrite, err: SimklError, delay: float) -> None:
+        """Send again after `delay`; warn once per run of waits (the lock is routine)."""
+        if isinstance(err, SimklRateLimitError) and err.write_lock:
+            LOGGER.debug("Simkl's write lock holds %s for %s s: %s", write.label, delay, err)
+        elif not self._warned:
+            LOGGER.warning(
+                "Simkl did not take %s yet; it stays queued and is sent again in %s s: %s",
+                write.label,
+                delay,
+                err,
+            )
+            self._warned = True
         self._release_waiters()
         if not self._stopping:
             self._cancel_retry = async_call_later(
@@ -354,20 +383,80 @@ class SimklWriteQueue:
             self._cancel_retry()
             self._cancel_retry = None
 
-    async def _async_drop(self, write: PendingWrite, error: HomeAssistantError) -> None:
+    @property
+    def _issue_id(self) -> str:
+        return refused_issue_id(self._entry.entry_id)
+
+    async def _async_refused(self, write: PendingWrite, err: SimklError) -> PendingWrite:
+        """Count a refusal of the write, raise the repair issue, set the write aside if due."""
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="writes_refused",
+            translation_placeholders={"account": self._entry.title, "answer": str(err)},
+        )
+        write = await self._async_update(write, attempts=write.attempts + 1)
+        too_old = dt_util.utcnow() - write.queued_at >= timedelta(days=SET_ASIDE_AFTER_DAYS)
+        if write.attempts >= SET_ASIDE_AFTER_ATTEMPTS or too_old:
+            await self._async_set_aside(write, str(err))
+        return write
+
+    async def _async_update(self, write: PendingWrite, **changes: Any) -> PendingWrite:
+        updated = replace(write, **changes)
+        self._pending[self._pending.index(write)] = updated
+        await self._async_save()
+        return updated
+
+    async def _async_reject(
+        self, write: PendingWrite, reason: str = "", result: SyncResult | None = None
+    ) -> None:
         """Forget a write Simkl will never accept; tell the caller, or else the user, once."""
+        error = HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="write_rejected" if result is None else "write_not_found",
+            translation_placeholders={"item": write.label}
+            | ({"error": reason} if result is None else {}),
+        )
         LOGGER.warning("Dropping a write Simkl rejected: %s", error)
         await self._async_remove(write)
+        extra = {"not_found": result.not_found} if result is not None else {}
+        self._report(write, error, set_aside=False, **extra)
+
+    async def _async_set_aside(self, write: PendingWrite, reason: str) -> None:
+        """Move a write out of the way, to the set-aside file; tell the user once."""
+        error = HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="write_set_aside",
+            translation_placeholders={
+                "item": write.label,
+                "error": reason,
+                "file": self._files.set_aside_path,
+            },
+        )
+        LOGGER.warning("Setting a Simkl write aside: %s", error)
+        await self._files.async_set_aside([write.to_json()], reason)
+        await self._async_remove(write)
+        self._report(write, error, set_aside=True)
+
+    def _event_data(self, write: PendingWrite) -> dict[str, Any]:
+        return {
+            "config_entry_id": self._entry.entry_id,
+            "operation": write.operation,
+            "item": write.label,
+            "queued_at": write.queued_at.isoformat(),
+            "request": write.request_json(),
+        }
+
+    @callback
+    def _report(
+        self, write: PendingWrite, error: HomeAssistantError, *, set_aside: bool, **extra: Any
+    ) -> None:
         self._hass.bus.async_fire(
             EVENT_WRITE_FAILED,
-            {
-                "config_entry_id": self._entry.entry_id,
-                "operation": write.operation,
-                "item": write.label,
-                "queued_at": write.queued_at.isoformat(),
-                "request": write.request_json(),
-                "error": str(error),
-            },
+            {**self._event_data(write), "error": str(error), "set_aside": set_aside, **extra},
         )
         if (waiter := self._waiter_of(write)) is not None:
             waiter.set_exception(error)
@@ -384,13 +473,19 @@ class SimklWriteQueue:
         await self._async_save()
 
     async def _async_save(self) -> None:
-        await self._store.async_save({"writes": [write.to_json() for write in self._pending]})
+        if not self._stopped:
+            await self._files.async_save(self._pending)
 
     @callback
     def _waiter_of(self, write: PendingWrite) -> asyncio.Future[WriteOutcome] | None:
         """The caller still waiting for this write, if any."""
         waiter = self._waiters.get(write.id)
         return waiter if waiter is not None and not waiter.done() else None
+
+    @callback
+    def _resolve(self, write: PendingWrite, outcome: WriteOutcome) -> None:
+        if (waiter := self._waiter_of(write)) is not None:
+            waiter.set_result(outcome)
 
     @callback
     def _release_waiters(self) -> None:

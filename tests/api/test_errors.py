@@ -18,6 +18,7 @@ from custom_components.simkl.api import (
     MediaType,
     ScrobbleAction,
     ScrobbleRequest,
+    ScrobbleResult,
     SimklAuthenticationError,
     SimklClient,
     SimklClientError,
@@ -30,6 +31,7 @@ from custom_components.simkl.api import (
     SimklServerError,
     SyncItem,
     SyncRequest,
+    SyncResult,
     transport as transport_module,
 )
 from custom_components.simkl.api.transport import _error_body, _retry_after
@@ -354,18 +356,81 @@ async def test_broken_answers_to_reads(
     assert len(fake_simkl.requests) >= 2 + GET_ATTEMPTS
 
 
-@pytest.mark.parametrize("kind", [FaultKind.RESET, FaultKind.MALFORMED, FaultKind.EMPTY])
-async def test_broken_answers_to_writes(
-    fake_simkl: FakeSimkl, client: SimklClient, kind: FaultKind
+async def test_a_dropped_connection_fails_a_write_without_repeating_it(
+    fake_simkl: FakeSimkl, client: SimklClient
 ) -> None:
-    """A write that met a broken answer is not repeated: it may have been applied."""
-    fake_simkl.inject_fault("/scrobble/", kind)
+    """A write whose connection dropped is not repeated: it may have been applied."""
+    fake_simkl.inject_fault("/scrobble/", FaultKind.RESET)
     with pytest.raises(SimklConnectionError):
         await client.scrobble(
             ScrobbleAction.CHECKIN,
             ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION)),
         )
     assert fake_simkl.request_paths() == ["POST /scrobble/checkin"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [(FaultKind.MALFORMED, 200), (FaultKind.EMPTY, 201), (FaultKind.HTML, 200)],
+    ids=["not-json", "empty", "proxy-page"],
+)
+async def test_a_2xx_write_answer_is_read_leniently(
+    fake_simkl: FakeSimkl, client: SimklClient, kind: FaultKind, status: int
+) -> None:
+    """Any 2xx to a write means Simkl took it, whatever the body: an empty result, sent once."""
+    fake_simkl.inject_fault("/scrobble/", kind, status=status)
+    fake_simkl.inject_fault("/sync/history", kind, status=status)
+    request = ScrobbleRequest(media_type=MediaType.MOVIES, ids=Ids(simkl=INCEPTION))
+    history = SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))])
+
+    assert await client.scrobble(ScrobbleAction.CHECKIN, request) == ScrobbleResult()
+    assert await client.add_to_history(history) == SyncResult()
+    assert fake_simkl.request_paths() == ["POST /scrobble/checkin", "POST /sync/history"]
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "header", "wait", "sent"),
+    [
+        (429, None, "3", 3.0, True),
+        (429, None, None, 10.0, False),
+        (400, "RATE_LIMIT", "7", 7.0, True),
+        (400, "RATE_LIMIT", None, 20.0, False),
+        (400, "RATE_LIMIT", "later", 20.0, False),
+    ],
+)
+async def test_rate_limits_of_writes_carry_the_wait_simkl_asked_for(
+    fake_simkl: FakeSimkl,
+    client: SimklClient,
+    *,
+    status: int,
+    error: str | None,
+    header: str | None,
+    wait: float,
+    sent: bool,
+) -> None:
+    """A Retry-After header sets the wait of a 429 and of the write lock."""
+    headers = {"Retry-After": header} if header is not None else {}
+    fake_simkl.inject_fault(
+        "/sync/history", FaultKind.STATUS, status=status, error=error, headers=headers
+    )
+    with pytest.raises(SimklRateLimitError) as caught:
+        await client.add_to_history(SyncRequest(movies=[SyncItem(ids=Ids(simkl=INCEPTION))]))
+    assert (caught.value.retry_after, caught.value.retry_after_sent) == (wait, sent)
+
+
+async def test_clients_of_one_token_share_the_write_pace(
+    fake_simkl: FakeSimkl, make_api_client: ClientFactory, access_token: str
+) -> None:
+    """Two clients of one token (the flow's and the entry's) take turns for 1 POST/s."""
+    first = make_api_client(access_token=access_token, min_post_interval=0.2)
+    second = make_api_client(access_token=access_token, min_post_interval=0.2)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    await asyncio.gather(first.get_user_settings(), second.get_user_settings())
+
+    assert loop.time() - started >= 0.2
+    assert fake_simkl.request_paths() == ["POST /users/settings"] * 2
 
 
 async def test_timeouts(

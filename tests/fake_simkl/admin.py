@@ -2,6 +2,7 @@
 changes made the way the API makes them.
 """
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -71,13 +72,25 @@ class AdminControls(ServerBase):
 
         ``count=None`` keeps the fault until `clear_faults`. Faults apply before every
         other check, in the order they were injected. ``method`` limits the fault to one
-        verb. aiohttp sends an idempotent request (GET, DELETE) once more when the connection
+        verb; ``headers`` are added to a STATUS or HTML answer (e.g. ``Retry-After``).
+        aiohttp sends an idempotent request (GET, DELETE) once more when the connection
         drops, so a RESET meant to reach such a caller needs ``count=2``.
+
+        MALFORMED, EMPTY and a 2xx HTML replace the answer; a POST is handled before (Simkl
+        took the write, the answer was mangled on the way back). A DELAY holds the request
+        for ``delay`` seconds (or until `release_delayed`), then handles it as usual. A
+        SLOW_ANSWER handles the request at once and holds only the answer: Simkl recorded a
+        write whose answer comes too late for the client.
         """
         method = method.upper() if method else None
         self._faults.append(
             Fault(path, kind, count, status, error, body, delay, method, dict(headers or {}))
         )
+
+    def release_delayed(self) -> None:
+        """End the wait of every request or answer held back; later ones wait again."""
+        self._release.set()
+        self._release = asyncio.Event()
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
@@ -86,6 +99,7 @@ class AdminControls(ServerBase):
     def clear_requests(self) -> None:
         """Forget the logged requests."""
         self.requests.clear()
+        self.applied.clear()
 
     def request_paths(self) -> list[str]:
         """Return the logged requests as ``"GET /sync/activities"`` (without query)."""

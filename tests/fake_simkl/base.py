@@ -117,12 +117,15 @@ class ServerBase:
             auto_approve_after=auto_approve_after,
         )
         self.requests: list[LoggedRequest] = []
+        # The requests the API took (answered 2xx by its handler, not by an injected fault).
+        self.applied: list[LoggedRequest] = []
         self._faults: list[Fault] = []
         self._limiter = RateLimiter()
         self._calendar_changed = self.now().replace(microsecond=0)
         self._routes: dict[AbstractRoute, Route] = {}
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        self._release = asyncio.Event()
         self._url: str | None = None
 
     # --- Time --------------------------------------------------------------------------------
@@ -155,32 +158,49 @@ class ServerBase:
                 payload = json.loads(raw)
         request["json"] = payload
         request["json_valid"] = not raw or payload is not None or raw.strip() == b"null"
-        self.requests.append(
-            LoggedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                headers=Headers((key.lower(), value) for key, value in request.headers.items()),
-                json=payload,
-                time=self.now(),
-            )
+        logged = LoggedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=Headers((key.lower(), value) for key, value in request.headers.items()),
+            json=payload,
+            time=self.now(),
         )
+        self.requests.append(logged)
+        fault = self._take_fault(request)
+        if fault is not None and fault.kind is FaultKind.SLOW_ANSWER:
+            answer = await self._handle(request, handler, logged)
+            await self._apply_fault(request, fault)
+            return answer
+        if fault is not None and fault.loses_answer(request.method):
+            # The write is taken; only its answer is lost on the way back.
+            answer = await self._handle(request, handler, logged)
+            if not 200 <= answer.status < 300:
+                return answer
+            return await self._apply_fault(request, fault) or answer
+        if fault is not None:
+            response = await self._apply_fault(request, fault)
+            if response is not None:
+                return response
+        return await self._handle(request, handler, logged)
+
+    async def _handle(
+        self, request: web.Request, handler: Handler, logged: LoggedRequest
+    ) -> web.StreamResponse:
         try:
-            fault = self._take_fault(request)
-            if fault is not None:
-                response = await self._apply_fault(request, fault)
-                if response is not None:
-                    return response
             spec = self._routes.get(request.match_info.route)
             if spec is not None:
                 self._check(request, spec)
-            return await handler(request)
+            answer = await handler(request)
         except ApiError as error:
             return error.response()
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
             return ApiError(exc.status, _DEFAULT_ERRORS.get(exc.status, "error")).response()
+        if 200 <= answer.status < 300:
+            self.applied.append(logged)
+        return answer
 
     def _take_fault(self, request: web.Request) -> Fault | None:
         for fault in self._faults:
@@ -201,11 +221,15 @@ class ServerBase:
                 return response
             case FaultKind.BODY:
                 return web.json_response(fault.body, headers=fault.headers)
-            case FaultKind.DELAY:
-                # Waiting on the stop event rather than sleeping lets `stop` end the wait,
-                # which matters when a test has frozen the clock the event loop runs on.
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), fault.delay)
+            case FaultKind.HTML:
+                return web.Response(
+                    status=fault.status,
+                    text="<html><body><h1>Attention Required! | Cloudflare</h1></body></html>",
+                    content_type="text/html",
+                    headers=fault.headers,
+                )
+            case FaultKind.DELAY | FaultKind.SLOW_ANSWER:
+                await self._hold(fault.delay)
                 return None
             case FaultKind.MALFORMED:
                 return web.Response(
@@ -213,12 +237,27 @@ class ServerBase:
                     content_type="application/json",
                 )
             case FaultKind.EMPTY:
-                return web.Response(body=b"", content_type="application/json")
+                return web.Response(
+                    status=201 if request.method == "POST" else 200,
+                    body=b"",
+                    content_type="application/json",
+                )
             case FaultKind.RESET:
                 if request.transport is not None:
                     request.transport.abort()
                 # aiohttp drops this answer quietly: the connection is already gone.
                 return web.Response(status=500)
+
+    async def _hold(self, delay: float) -> None:
+        """Wait `delay` seconds, or until `stop` or `release_delayed`.
+
+        Waiting on events rather than sleeping lets both end the wait, which matters when a
+        test has frozen the event loop's clock.
+        """
+        waits = [asyncio.ensure_future(event.wait()) for event in (self._stopping, self._release)]
+        await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
 
     def _check(self, request: web.Request, spec: Route) -> None:
         """Apply Simkl's checks: client id (412), token (401), per-second caps (429)."""

@@ -22,6 +22,14 @@ class FaultKind(StrEnum):
     MALFORMED = "malformed"
     EMPTY = "empty"
     RESET = "reset"
+    # A page of a proxy or of Cloudflare in front of Simkl: HTML, with the fault's status.
+    HTML = "html"
+    # The request is handled at once, its answer held back like a DELAY's.
+    SLOW_ANSWER = "slow_answer"
+
+
+# Faults that replace an answer's body: a POST is handled first, so only its answer is lost.
+_MANGLING = frozenset({FaultKind.MALFORMED, FaultKind.EMPTY, FaultKind.HTML})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,12 @@ class Fault:
     delay: float
     method: str | None
     headers: dict[str, str] = field(default_factory=dict)
+
+    def loses_answer(self, method: str) -> bool:
+        """Whether a write is handled and only its (2xx) answer replaced."""
+        if method != "POST" or self.kind not in _MANGLING:
+            return False
+        return self.kind is not FaultKind.HTML or 200 <= self.status < 300
 
 
 class ApiError(Exception):

@@ -35,8 +35,9 @@ class FakeSimkl(
         if self._runner is not None:
             msg = "the fake Simkl server is already running"
             raise RuntimeError(msg)
-        # A new event each time: an event binds to the loop that first waits on it.
+        # New events each time: an event binds to the loop that first waits on it.
         self._stopping = asyncio.Event()
+        self._release = asyncio.Event()
         runner = web.AppRunner(self._make_app(), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)

@@ -68,6 +68,7 @@ class SimklClient:
         data_url: str = DATA_URL,
         image_url: str = IMAGE_URL,
         request_timeout: float = 20.0,
+        write_timeout: float = 8.0,
         retry_budget: float = 30.0,
         retry_base_delay: float = 1.0,
         min_get_interval: float = 0.1,
@@ -85,7 +86,9 @@ class SimklClient:
         spent waiting for answers included, so a GET takes at most `retry_budget` plus one
         `request_timeout` (no retries when either setting is 0); `clock` measures that time
         (seconds; the event loop's clock by default). DELETE shares the POST pacing, as Simkl
-        only documents limits for reads and writes.
+        only documents limits for reads and writes. Writes time out after `write_timeout`,
+        short enough for a write in flight to end within the 10 s Home Assistant waits for an
+        unloading entry's tasks.
         """
         self._client_id = client_id
         self._transport = Transport(
@@ -95,6 +98,7 @@ class SimklClient:
             app_version=app_version,
             access_token=access_token,
             request_timeout=request_timeout,
+            write_timeout=write_timeout,
             retry_budget=retry_budget,
             retry_base_delay=retry_base_delay,
             min_get_interval=min_get_interval,
@@ -285,7 +289,7 @@ class SimklClient:
     async def scrobble(self, action: ScrobbleAction, request: ScrobbleRequest) -> ScrobbleResult:
         """Report a real player event; raises SimklConflictError when already scrobbled."""
         response = await self._transport.request(
-            "POST", f"{self._api_url}/scrobble/{action}", body=request.to_dict()
+            "POST", f"{self._api_url}/scrobble/{action}", body=request.to_dict(), lenient=True
         )
         return ScrobbleResult.from_dict(response.data)
 
@@ -388,7 +392,7 @@ class SimklClient:
 
     async def _sync_write(self, path: str, request: SyncRequest) -> SyncResult:
         response = await self._transport.request(
-            "POST", f"{self._api_url}{path}", body=request.to_dict()
+            "POST", f"{self._api_url}{path}", body=request.to_dict(), lenient=True
         )
         return SyncResult.from_dict(response.data)
 

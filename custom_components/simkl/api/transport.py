@@ -4,6 +4,10 @@ It identifies the application, paces requests to Simkl's limits (10 GET/s and 1 
 maps error statuses to typed exceptions, retries failed GETs within a bounded time and keeps
 credentials out of every message. Writes are never retried here: the caller decides whether
 repeating a POST is safe.
+
+Simkl counts its limits per access token (per client id for calls without one), not per
+connection, so the pacers are shared by every client of the same token or client id on the
+same aiohttp session: the config flow, the entry and an entry being reloaded take turns.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
+from weakref import WeakKeyDictionary
 
 import aiohttp
 import orjson
@@ -51,31 +56,52 @@ class Response:
 
 
 class _Pacer:
-    """Runs requests of one kind one at a time, `interval` seconds apart.
+    """Runs requests of one kind one at a time, at least `interval` seconds apart.
 
     The interval counts from the end of the previous request rather than its start: Simkl
     measures the rate on arrival, and network jitter could otherwise squeeze two requests
     sent `interval` apart into a shorter window there.
     """
 
-    def __init__(self, interval: float) -> None:
-        self._interval = interval
+    def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._last_end: float | None = None
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def turn(self, interval: float) -> AsyncIterator[None]:
         """Wait for this request's turn and hold it until the request is done."""
         async with self._lock:
             loop = asyncio.get_running_loop()
             if self._last_end is not None:
-                delay = self._last_end + self._interval - loop.time()
+                # Never more than `interval`, should the clock have been set back.
+                delay = min(self._last_end + interval - loop.time(), interval)
                 if delay > 0:
                     await asyncio.sleep(delay)
             try:
                 yield
             finally:
                 self._last_end = loop.time()
+
+
+# One pacer per (credential, verb class) among the clients of one aiohttp session (Home
+# Assistant has one per instance), as the session's requests share one event loop.
+_PACERS: WeakKeyDictionary[aiohttp.ClientSession, dict[tuple[str, str, str], _Pacer]] = (
+    WeakKeyDictionary()
+)
+
+
+def _shared_pacer(
+    session: aiohttp.ClientSession, scope: str, credential: str, verbs: str
+) -> _Pacer:
+    pacers = _PACERS.setdefault(session, {})
+    return pacers.setdefault((scope, credential, verbs), _Pacer())
+
+
+def _json_or_none(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _is_transient(err: SimklError) -> bool:
@@ -93,10 +119,7 @@ def _retry_after(header: str | None) -> float | None:
 
 
 def _error_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return {}
+    body = _json_or_none(raw)
     return body if isinstance(body, dict) else {}
 
 
@@ -123,6 +146,7 @@ class Transport:
         app_version: str,
         access_token: str | None,
         request_timeout: float,
+        write_timeout: float,
         retry_budget: float,
         retry_base_delay: float,
         min_get_interval: float,
@@ -137,11 +161,12 @@ class Transport:
         self._user_agent = f"{app_name}/{app_version}"
         self._identity = {"client_id": client_id, "app-name": app_name, "app-version": app_version}
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._write_timeout = aiohttp.ClientTimeout(total=write_timeout)
         self._retry_budget = retry_budget
         self._retry_base_delay = retry_base_delay
         self._clock = clock
-        self._get_pacer = _Pacer(min_get_interval)
-        self._write_pacer = _Pacer(min_post_interval)
+        self._min_get_interval = min_get_interval
+        self._min_post_interval = min_post_interval
         # PIN codes asked for or polled; they link an account, so they are redacted too.
         self.pin_codes: set[str] = set()
 
@@ -156,8 +181,14 @@ class Transport:
         send_token: bool = True,
         expect_json: bool = True,
         not_modified_ok: bool = False,
+        lenient: bool = False,
     ) -> Response:
-        """Send one API call, retrying transient GET failures within the retry budget."""
+        """Send one API call, retrying transient GET failures within the retry budget.
+
+        `lenient` is for writes: any 2xx means Simkl took the write, so a body that is empty
+        or not JSON (a proxy's page) reads as None instead of failing, which would send the
+        write again.
+        """
         clock = self._clock or asyncio.get_running_loop().time
         # Seconds spent on this call so far: waiting for answers and between attempts.
         spent = 0.0
@@ -174,6 +205,7 @@ class Transport:
                     send_token=send_token,
                     expect_json=expect_json,
                     not_modified_ok=not_modified_ok,
+                    lenient=lenient,
                 )
             except SimklError as err:
                 spent += clock() - started
@@ -204,6 +236,7 @@ class Transport:
         send_token: bool,
         expect_json: bool,
         not_modified_ok: bool,
+        lenient: bool,
     ) -> Response:
         what = self.redact(f"{method} {urlsplit(url).path}")
         request_headers = {"simkl-api-key": self._client_id, "User-Agent": self._user_agent}
@@ -216,8 +249,15 @@ class Transport:
                 data = orjson.dumps(body)
         if headers:
             request_headers.update(headers)
-        pacer = self._get_pacer if method == "GET" else self._write_pacer
-        async with pacer.turn():
+        reading = method == "GET"
+        token = self.access_token if send_token else None
+        pacer = _shared_pacer(
+            self._session,
+            "token" if token else "client",
+            token or self._client_id,
+            "get" if reading else "post",
+        )
+        async with pacer.turn(self._min_get_interval if reading else self._min_post_interval):
             try:
                 async with self._session.request(
                     method,
@@ -225,7 +265,7 @@ class Transport:
                     params={**self._identity, **(params or {})},
                     headers=request_headers,
                     data=data,
-                    timeout=self._timeout,
+                    timeout=self._timeout if reading else self._write_timeout,
                 ) as resp:
                     status = resp.status
                     raw = await resp.read()
@@ -246,6 +286,8 @@ class Transport:
             raise self._status_error(status, raw, what, retry_after)
         if not expect_json or status == 204:
             return Response(status, None, last_modified)
+        if lenient:
+            return Response(status, _json_or_none(raw), last_modified)
         if not raw.strip():
             msg = f"Simkl sent an empty answer ({what}, HTTP {status})"
             raise SimklConnectionError(msg, status=status)
@@ -270,8 +312,8 @@ class Transport:
         message = self.redact(message)
         if status == 401:
             return SimklAuthenticationError(message, status=status, error_id=error_id)
+        wait = _retry_after(retry_after)
         if status == 429:
-            wait = _retry_after(retry_after)
             return SimklRateLimitError(
                 message,
                 status=status,
@@ -284,7 +326,8 @@ class Transport:
                 message,
                 status=status,
                 error_id=error_id,
-                retry_after=WRITE_LOCK_RETRY_AFTER,
+                retry_after=wait if wait is not None else WRITE_LOCK_RETRY_AFTER,
+                retry_after_sent=wait is not None,
                 write_lock=True,
             )
         if status == 404:

@@ -12,7 +12,7 @@ from functools import partial
 from homeassistant.core import HomeAssistant, SupportsResponse, callback
 
 from ..const import DOMAIN
-from ..write_queue import SyncEndpoint
+from ..write_store import SyncEndpoint
 from .library import async_mark, async_rate, async_set_status, async_unrate
 from .reads import async_get_statistics, async_get_upcoming, async_search
 from .schemas import (

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     ServiceCall,
 )
@@ -10,6 +11,7 @@ from homeassistant.helpers import service
 from homeassistant.util import dt as dt_util
 
 from ..api import (
+    Ids,
     MediaType,
     ScrobbleRequest,
     SyncItem,
@@ -17,6 +19,7 @@ from ..api import (
 from ..const import DOMAIN
 from ..data import SimklConfigEntry
 from ..library import episode_code
+from ..player_match import Title
 from ..write_queue import WriteOutcome
 from .schemas import ATTR_CONFIG_ENTRY_ID
 
@@ -27,6 +30,13 @@ def async_get_entry(call: ServiceCall) -> SimklConfigEntry:
         call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
     )
     return entry
+
+
+def known_title(entry: SimklConfigEntry, ids: Ids) -> Title | None:
+    """The library's or the resolved titles' name for ids, while the entry is loaded."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    return entry.runtime_data.titles.name_of(ids)
 
 
 def describe_item(
@@ -42,7 +52,7 @@ def describe_item(
     """
     if item.title:
         name = f"{item.title} ({item.year})" if item.year else item.title
-    elif (known := entry.runtime_data.titles.name_of(item.ids)) is not None:
+    elif (known := known_title(entry, item.ids)) is not None:
         name = known.name
     else:
         name = " ".join(f"{kind} {value}" for kind, value in item.ids.to_dict().items())

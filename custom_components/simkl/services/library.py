@@ -24,9 +24,9 @@ from ..api import (
     SyncSeason,
 )
 from ..const import DOMAIN, MOVIE_LISTS
-from ..write_queue import SyncEndpoint, SyncWrite
+from ..write_queue import async_get_write_queue_of_call
+from ..write_store import SyncEndpoint, SyncWrite
 from .common import (
-    async_get_entry,
     check_season_given,
     describe_item,
     local_to_utc,
@@ -62,11 +62,16 @@ async def _async_submit(
     write = SyncWrite(
         endpoint=endpoint, request=SyncRequest.of(call.data[ATTR_TYPE], item), label=label
     )
-    outcome = await async_get_entry(call).runtime_data.writes.async_submit(write)
+    outcome = await (await async_get_write_queue_of_call(call)).async_submit(write)
     response: dict[str, Any] = {"status": write_status(outcome), "item": write.label}
     if isinstance(outcome.result, SyncResult):
         response["added"] = outcome.result.added
         response["deleted"] = outcome.result.deleted
+        if outcome.result.not_found_count:
+            # Simkl took the rest of the change.
+            response["not_found"] = {
+                section: entries for section, entries in outcome.result.not_found.items() if entries
+            }
     return response
 
 
@@ -100,7 +105,8 @@ async def async_mark(call: ServiceCall, endpoint: SyncEndpoint) -> ServiceRespon
         )
     else:
         item = _item_from_call(call, episodes=numbers, watched_at=None if numbers else watched_at)
-    label = describe_item(async_get_entry(call), item, season, episodes)
+    entry = (await async_get_write_queue_of_call(call)).entry
+    label = describe_item(entry, item, season, episodes)
     return await _async_submit(call, endpoint, item, label)
 
 
@@ -113,13 +119,13 @@ async def async_rate(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"rating": str(rating)},
         )
     item = _item_from_call(call, rating=rating, rated_at=dt_util.utcnow())
-    label = describe_item(async_get_entry(call), item)
+    label = describe_item((await async_get_write_queue_of_call(call)).entry, item)
     return await _async_submit(call, SyncEndpoint.ADD_RATINGS, item, label)
 
 
 async def async_unrate(call: ServiceCall) -> ServiceResponse:
     item = _item_from_call(call)
-    label = describe_item(async_get_entry(call), item)
+    label = describe_item((await async_get_write_queue_of_call(call)).entry, item)
     return await _async_submit(call, SyncEndpoint.REMOVE_RATINGS, item, label)
 
 
@@ -133,5 +139,5 @@ async def async_set_status(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"status": status.value},
         )
     item = _item_from_call(call, to=status)
-    label = describe_item(async_get_entry(call), item)
+    label = describe_item((await async_get_write_queue_of_call(call)).entry, item)
     return await _async_submit(call, SyncEndpoint.ADD_TO_LIST, item, label)

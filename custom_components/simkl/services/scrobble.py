@@ -28,8 +28,9 @@ from ..api import (
 from ..const import DOMAIN
 from ..player_match import Title
 from ..player_reading import PlayerReading, read_player
-from ..write_queue import ScrobbleWrite, WriteOutcome
-from .common import async_get_entry, check_season_given, describe_item, no_item_error, write_status
+from ..write_queue import WriteOutcome, async_get_write_queue_of_call
+from ..write_store import ScrobbleWrite
+from .common import check_season_given, describe_item, known_title, no_item_error, write_status
 from .schemas import (
     ATTR_ACTION,
     ATTR_EPISODE,
@@ -138,21 +139,21 @@ def build_scrobble_request(
 
 
 async def async_scrobble(call: ServiceCall) -> ServiceResponse:
-    entry = async_get_entry(call)
+    writes = await async_get_write_queue_of_call(call)
     action: ScrobbleAction = call.data[ATTR_ACTION]
     request = build_scrobble_request(call.hass, call.data, action)
     write = ScrobbleWrite(
         action=action,
         request=request,
         label=describe_item(
-            entry,
+            writes.entry,
             request,
             request.season,
             [request.episode] if request.episode is not None else None,
         ),
     )
-    outcome = await entry.runtime_data.writes.async_submit(write)
-    known = None if request.title else entry.runtime_data.titles.name_of(request.ids)
+    outcome = await writes.async_submit(write)
+    known = None if request.title else known_title(writes.entry, request.ids)
     return _scrobble_response(write, outcome, known)
 
 
