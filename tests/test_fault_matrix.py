@@ -24,7 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
-from custom_components.simkl.write_queue import writes_store_key
+from custom_components.simkl.write_store import writes_store_key
 from tests.conftest import CALENDAR_ENTITY_ID, CLIENT_ID, client_settings, no_time
 from tests.fake_simkl import FaultKind
 from tests.sync_account import SEVERANCE, SLOW_HORSES, THE_BEAR, Account, account, frozen_time
@@ -333,8 +333,10 @@ async def test_fault(
     fake.clear_faults()
     caplog.clear()
     if reauth:
-        # Polling stops until the account is linked again, which reloads it.
+        # Polling stops until the account is linked again, which reloads it; with the
+        # stored library the reload's first sync runs in the background.
         await hass.config_entries.async_reload(account.entry.entry_id)
+        await _settle(hass, account.freezer)
     await _run(account, timedelta(minutes=35))
     if family.call is _link:
         await _link(account)
