@@ -333,8 +333,10 @@ async def test_fault(
     fake.clear_faults()
     caplog.clear()
     if reauth:
-        # Polling stops until the account is linked again, which reloads it.
+        # Polling stops until the account is linked again, which reloads it; with the
+        # stored library the reload's first sync runs in the background.
         await hass.config_entries.async_reload(account.entry.entry_id)
+        await _settle(hass, account.freezer)
     await _run(account, timedelta(minutes=35))
     if family.call is _link:
         await _link(account)
