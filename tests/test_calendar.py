@@ -24,8 +24,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.simkl.api import ListStatus, MediaType
 from custom_components.simkl.calendar import calendar_event
+from custom_components.simkl.calendar_join import UpcomingItem
 from custom_components.simkl.const import CONF_CALENDAR_LISTS, CONF_CALENDAR_MOVIES
-from custom_components.simkl.upcoming import UpcomingItem
 from tests.conftest import (
     CALENDAR_ENTITY_ID,
     advance_time,
@@ -117,6 +117,20 @@ async def test_next_week(hass: HomeAssistant, fake_simkl: FakeSimkl) -> None:
         "https://simkl.com/tv/1447581/the-last-of-us/season-3/episode-4/"
     )
     assert calendar_requests(fake_simkl) == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_events_asked_again_follow_the_time_zone(hass: HomeAssistant) -> None:
+    """The same window gives the same events; after a change of time zone, in its hours."""
+    first = await calendar_events(hass, duration={"days": 7})
+    assert await calendar_events(hass, duration={"days": 7}) == first
+
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    moved = await calendar_events(hass, duration={"days": 7})
+
+    assert [event["summary"] for event in moved] == [event["summary"] for event in first]
+    assert moved[0]["start"] == "2026-11-20T03:00:00+01:00"
+    assert first[0]["start"] == "2026-11-19T18:00:00-08:00"
 
 
 @pytest.mark.usefixtures("init_integration")

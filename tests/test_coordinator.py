@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -13,7 +14,12 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.simkl.api import transport as transport_module
-from custom_components.simkl.const import DOMAIN, STORAGE_VERSION
+from custom_components.simkl.const import DOMAIN
+from custom_components.simkl.library_store import (
+    LIBRARY_SAVE_DELAY,
+    LIBRARY_STORAGE_VERSION,
+    entry_from_row,
+)
 from tests.conftest import ACCOUNT_ID, client_settings
 from tests.fake_simkl import FaultKind
 from tests.fake_simkl.state import iso
@@ -38,6 +44,12 @@ from tests.sync_account import (
 )
 
 __all__ = ["account", "frozen_time", "synced"]  # fixtures
+
+STORED_HEADER = {
+    "account": {"account_id": ACCOUNT_ID, "name": "alice"},
+    "activities": None,
+    "playback": [],
+}
 
 
 async def test_first_sync_reads_the_whole_library_once(synced: Account) -> None:
@@ -190,16 +202,26 @@ async def test_library_follows_every_change(synced: Account) -> None:
     synced.assert_synced()
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(_watched, id="episode watched"),
+        pytest.param(_added, id="show added"),
+        pytest.param(_removed, id="removed"),
+        pytest.param(_rated, id="rated"),
+    ],
+)
 async def test_restart_with_stored_library_costs_one_request(
-    synced: Account, hass_storage: dict[str, Any]
+    synced: Account, hass_storage: dict[str, Any], change: Change
 ) -> None:
-    """The library is stored; set up again, the sensors have their states after a single
-    activities request."""
-    synced.fake.watch_episodes(synced.user, SEVERANCE, 3, [3])
+    """The library is stored with each change; set up again, the sensors have their states
+    after a single activities request."""
+    change(synced)
     await synced.poll()
     states = synced.states()
-    await synced.poll(timedelta(seconds=10))  # the delayed save
-    assert hass_storage[synced.store_key]["version"] == STORAGE_VERSION
+    await synced.poll(LIBRARY_SAVE_DELAY)  # the delayed save
+    assert hass_storage[synced.store_key]["version"] == LIBRARY_STORAGE_VERSION
 
     await synced.unload()
     synced.fake.clear_requests()
@@ -210,11 +232,74 @@ async def test_restart_with_stored_library_costs_one_request(
     assert synced.states() == states
 
 
+async def test_changes_are_written_at_most_once_a_minute(
+    synced: Account, hass_storage: dict[str, Any]
+) -> None:
+    """However often the library changes, its stored copy is written a minute after the
+    last change at the earliest, and then holds every change."""
+    await synced.poll(LIBRARY_SAVE_DELAY)
+    written = hass_storage[synced.store_key]["data"]["items"]
+
+    for episode in (3, 4, 5):
+        synced.fake.watch_episodes(synced.user, SEVERANCE, 3, [episode])
+        await synced.poll(timedelta(seconds=20))
+        await synced.coordinator.async_refresh()  # as after an action
+        assert hass_storage[synced.store_key]["data"]["items"] == written
+
+    await synced.poll(LIBRARY_SAVE_DELAY - timedelta(seconds=1))
+    assert hass_storage[synced.store_key]["data"]["items"] == written
+    await synced.poll(timedelta(seconds=2))
+    stored = hass_storage[synced.store_key]["data"]["items"]
+    assert stored != written
+    assert (
+        entry_from_row(
+            next(line for line in stored.splitlines() if line.startswith(f"[{SEVERANCE},"))
+        )
+        == synced.coordinator.library.items[SEVERANCE]
+    )
+
+
+def _version_1(stored: dict[str, Any]) -> dict[str, Any]:
+    """Return a stored library in the shape version 1 wrote: each title an object."""
+    titles = []
+    for line in stored["items"].splitlines():
+        entry = entry_from_row(line)
+        titles.append(
+            {
+                item.name: value.isoformat() if isinstance(value, datetime) else value
+                for item in fields(entry)
+                if (value := getattr(entry, item.name)) is not None or item.name == "status"
+            }
+        )
+    return {**stored, "items": titles}
+
+
+async def test_version_1_store_is_migrated(synced: Account, hass_storage: dict[str, Any]) -> None:
+    """A library stored by the previous version is read as it was and rewritten in the
+    compact shape; the restart still costs one request."""
+    await synced.poll(LIBRARY_SAVE_DELAY)
+    states = synced.states()
+    await synced.unload()
+    current = hass_storage[synced.store_key]
+    hass_storage[synced.store_key] = {**current, "version": 1, "data": _version_1(current["data"])}
+    synced.fake.clear_requests()
+
+    await synced.setup()
+
+    assert synced.requests() == [ACTIVITIES]
+    assert synced.states() == states
+    migrated = hass_storage[synced.store_key]
+    assert migrated["version"] == LIBRARY_STORAGE_VERSION
+    assert sorted(migrated["data"]["items"].splitlines()) == sorted(
+        current["data"]["items"].splitlines()
+    )
+
+
 async def test_change_while_stopped_is_synced_as_a_delta(
     synced: Account, hass_storage: dict[str, Any]
 ) -> None:
     """What changed on Simkl while Home Assistant was stopped is fetched as a delta."""
-    await synced.poll(timedelta(seconds=10))  # the delayed save
+    await synced.poll(LIBRARY_SAVE_DELAY)  # the delayed save
     assert synced.store_key in hass_storage
     await synced.unload()
     since = synced.delta_from("tv")
@@ -230,20 +315,34 @@ async def test_change_while_stopped_is_synced_as_a_delta(
 @pytest.mark.parametrize(
     "stored",
     [
-        pytest.param({"version": STORAGE_VERSION, "data": {"items": "?"}}, id="unknown format"),
-        pytest.param({"version": STORAGE_VERSION, "data": []}, id="not an object"),
         pytest.param(
-            {"version": STORAGE_VERSION - 1, "data": {"account": {"account_id": ACCOUNT_ID}}},
-            id="older version",
+            {"version": LIBRARY_STORAGE_VERSION, "data": {"items": "?"}}, id="unknown format"
         ),
-        pytest.param({"version": STORAGE_VERSION + 1, "data": {}}, id="newer version"),
+        pytest.param({"version": LIBRARY_STORAGE_VERSION, "data": []}, id="not an object"),
         pytest.param(
             {
-                "version": STORAGE_VERSION,
+                "version": LIBRARY_STORAGE_VERSION,
+                "data": {**STORED_HEADER, "items": '[1, 0, 0, "A title"]\n{"simkl_id": 2}'},
+            },
+            id="a malformed title",
+        ),
+        pytest.param(
+            {"version": LIBRARY_STORAGE_VERSION, "data": {**STORED_HEADER, "items": []}},
+            id="titles not in one text",
+        ),
+        pytest.param(
+            {"version": 1, "data": {"account": {"account_id": ACCOUNT_ID}}},
+            id="version 1, malformed",
+        ),
+        pytest.param({"version": 0, "data": {**STORED_HEADER, "items": []}}, id="version 0"),
+        pytest.param({"version": LIBRARY_STORAGE_VERSION + 1, "data": {}}, id="newer version"),
+        pytest.param(
+            {
+                "version": LIBRARY_STORAGE_VERSION,
                 "data": {
                     "account": {"account_id": 1, "name": "someone else"},
                     "activities": None,
-                    "items": [],
+                    "items": "",
                     "playback": [],
                 },
             },

@@ -15,6 +15,7 @@ from custom_components.simkl.library import (
     UpNext,
     episode_code,
 )
+from custom_components.simkl.library_store import entry_from_row, entry_row
 
 WATCHED_AT = datetime(2026, 10, 1, 20, 0, tzinfo=UTC)
 
@@ -60,7 +61,7 @@ def test_next_episode_details_come_from_next_watch_info() -> None:
     assert entry.next_episode == Episode(season=2, number=5, title="The Heist", aired_at=WATCHED_AT)
     assert entry.next_episode_title == "The Heist"
     assert entry.next_episode_aired_at == WATCHED_AT
-    assert LibraryEntry.from_json(entry.to_json()) == entry
+    assert entry_from_row(entry_row(entry)) == entry
 
 
 def test_ratings_rows_change_only_the_rating() -> None:
@@ -190,3 +191,130 @@ def test_stored_progress_wins_over_fewer_aired_episodes() -> None:
     assert entry.up_next(WATCHED_AT, calendar) == UpNext(
         episode=Episode(season=2, number=2), unwatched=3
     )
+
+
+def _movie(simkl_id: int, **fields: object) -> LibraryItem:
+    return LibraryItem.of_section(
+        {"movie": {"title": f"Film {simkl_id}", "ids": {"simkl": simkl_id}}, **fields},
+        MediaType.MOVIES,
+    )
+
+
+def _changes(library: Library) -> None:
+    library.upsert([_show(1, status="watching", watched_episodes_count=3)])
+    library.upsert([_show(1, status="completed", watched_episodes_count=10)])
+    library.keep_only(MediaType.SHOWS, {2, 3})
+    library.replace_type(MediaType.MOVIES, [_movie(12, status="plantowatch")])
+    library.apply_ratings(MediaType.SHOWS, [])
+    library.merge_ratings([_show(4, user_rating=7)])
+
+
+def _seen(day: int) -> str:
+    return f"2026-10-{day:02d}T20:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda lib: None, id="unchanged"),
+        pytest.param(_changes, id="every kind of change"),
+        pytest.param(lambda lib: lib.keep_only(MediaType.SHOWS, set()), id="all shows removed"),
+        pytest.param(
+            lambda lib: lib.upsert([_show(3, status="watching", last_watched_at=_seen(1))]),
+            id="the last watched show watched earlier",
+        ),
+    ],
+)
+def test_sensor_figures_follow_every_change(change: Any) -> None:
+    """List sizes, totals and the last watched title, kept up to date change by change,
+    match what a pass over the whole library finds."""
+    library = _library(
+        _show(2, status="watching", watched_episodes_count=5, last_watched_at=_seen(2)),
+        _show(3, status="watching", watched_episodes_count=1, last_watched_at=_seen(9)),
+        _movie(11, status="completed", last_watched_at=_seen(5)),
+        _movie(12, status="plantowatch"),
+    )
+    assert library.last_watched() is library.items[3]
+    change(library)
+
+    entries = list(library.items.values())
+    for media_type in MediaType:
+        for status in ListStatus:
+            assert library.count(media_type, status) == sum(
+                e.media_type is media_type and e.status is status for e in entries
+            )
+    for status in ListStatus:
+        assert sorted(e.simkl_id for e in library.entries(status=status)) == sorted(
+            e.simkl_id for e in entries if e.status is status
+        )
+    totals = library.totals()
+    assert totals.episodes_watched == sum(e.watched_episodes for e in entries if not e.is_movie)
+    assert totals.movies_watched == sum(
+        e.is_movie and e.status is ListStatus.COMPLETED for e in entries
+    )
+    assert totals.minutes_watched == sum(e.watched_minutes() for e in entries)
+    watched = [e for e in entries if e.watched_at]
+    assert library.last_watched() == max(watched, key=lambda e: e.watched_at or WATCHED_AT)
+
+
+def test_a_copy_tells_what_changed() -> None:
+    """A copy names the titles changed since the library it was copied from, so that what
+    depends on them is worked out again for those alone."""
+    library = _library(_show(1), _show(2))
+    copy = library.copy()
+    copy.upsert([_show(3)])
+    copy.keep_only(MediaType.SHOWS, {2, 3})
+
+    assert copy.changes_since(library) == {1, 3}
+    assert copy.changes_since(copy) == frozenset()
+    assert library.changes_since(copy) is None
+    assert sorted(library.items) == [1, 2]  # the original is untouched
+    assert library.count(MediaType.SHOWS, ListStatus.WATCHING) == 0
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        # Entries always hold their own Simkl id among their ids: it is not stored twice.
+        LibraryEntry(simkl_id=1, media_type=MediaType.SHOWS, title="Bare", ids={"simkl": 1}),
+        LibraryEntry(
+            simkl_id=2,
+            media_type=MediaType.ANIME,
+            title='Frieren \N{EM DASH} "2nd"\nSeason',
+            year=2026,
+            status=ListStatus.HOLD,
+            poster="12/abc",
+            fanart="13/def",
+            runtime=24,
+            ids={"simkl": 2, "slug": "frieren", "mal": 52991},
+            added_at=WATCHED_AT,
+            last_watched_at=datetime(1970, 1, 1, tzinfo=UTC),  # Simkl's "date unknown"
+            user_rating=9,
+            user_rated_at=WATCHED_AT + timedelta(microseconds=500000),
+            last_watched="E4",
+            next_to_watch="E5",
+            watched_episodes=4,
+            total_episodes=28,
+            not_aired_episodes=3,
+            anime_type="tv",
+            next_episode_title="Part 5",
+            next_episode_aired_at=WATCHED_AT,
+        ),
+        LibraryEntry(
+            simkl_id=3,
+            media_type=MediaType.MOVIES,
+            title="Film",
+            ids={"simkl": 3},
+            anime_type="movie",
+        ),
+    ],
+    ids=["defaults", "every field", "a field after defaults"],
+)
+def test_stored_line_keeps_every_field(entry: LibraryEntry) -> None:
+    """A title's stored line gives back the same entry, and leaves its defaults out."""
+    line = entry_row(entry)
+
+    assert entry_from_row(line) == entry
+    assert "\n" not in line
+    assert "null]" not in line
+    assert ",0]" not in line

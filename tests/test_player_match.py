@@ -244,10 +244,9 @@ def _library() -> Library:
             ids={"imdb": "tt1375666"},
         ),
     ]
-    return Library(
-        account=Account(account_id=1, name="alice"),
-        items={entry.simkl_id: entry for entry in entries},
-    )
+    library = Library(account=Account(account_id=1, name="alice"))
+    library.add(entries)
+    return library
 
 
 # (name, reading, fault on a path, found title and year or the reason nothing was)

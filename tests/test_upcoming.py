@@ -11,7 +11,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, Platform
+from homeassistant.const import CONF_ACCESS_TOKEN, STATE_OFF, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.json import json_bytes
@@ -20,26 +20,32 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.simkl.api import CalendarEntry, Ids, ListStatus, MediaType
+from custom_components.simkl.calendar_cache import (
+    CALENDAR_STORE_KEY,
+    Airing,
+    FileKey,
+    _generated_at,
+)
+from custom_components.simkl.calendar_join import (
+    AiredEpisodes,
+    CalendarSelection,
+    JoinedFile,
+    join_library,
+)
 from custom_components.simkl.const import (
     CONF_CALENDAR_LISTS,
     CONF_CALENDAR_MOVIES,
+    CONF_CLIENT_ID,
     CONF_UPCOMING_DAYS,
     DOMAIN,
 )
 from custom_components.simkl.library import Account, Library, LibraryEntry
-from custom_components.simkl.upcoming import (
-    Airing,
-    CalendarSelection,
-    FileKey,
-    SimklUpcomingCoordinator,
-    _generated_at,
-    calendar_store_key,
-    join_library,
-)
+from custom_components.simkl.upcoming import SimklUpcomingCoordinator
 from tests.conftest import (
+    ACCOUNT_ID,
     CALENDAR_ENTITY_ID,
+    CLIENT_ID,
     advance_time,
-    calendar_events,
     calendar_requests,
     setup_integration,
 )
@@ -72,8 +78,18 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-async def _events(hass: HomeAssistant, start: str, end: str) -> list[str]:
-    events = await calendar_events(hass, start_date_time=start, end_date_time=end)
+async def _events(
+    hass: HomeAssistant, start: str, end: str, entity_id: str = CALENDAR_ENTITY_ID
+) -> list[str]:
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": entity_id, "start_date_time": start, "end_date_time": end},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    events: list[dict[str, Any]] = response[entity_id]["events"]  # type: ignore[index,assignment]
     return [event["summary"] for event in events]
 
 
@@ -119,6 +135,36 @@ async def test_conditional_fetching(
     )
 
 
+async def test_accounts_share_the_calendar_files(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    frozen_time: FrozenDateTimeFactory,
+) -> None:
+    """A second account reads the files the first one fetched: each file is downloaded once
+    per 6 hours for the whole Home Assistant, and each account shows its own titles."""
+    bob = fake_simkl.add_user(name="bob", account_id=ACCOUNT_ID + 1)
+    fake_simkl.set_status(bob, ONE_PIECE, "watching")
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="bob",
+        unique_id=str(bob.account_id),
+        data={CONF_CLIENT_ID: CLIENT_ID, CONF_ACCESS_TOKEN: fake_simkl.issue_token(bob)},
+    )
+    fake_simkl.clear_requests()
+    await setup_integration(hass, second)
+    assert calendar_requests(fake_simkl) == []
+
+    week = ("2026-11-18T00:00:00+00:00", "2026-11-25T00:00:00+00:00")
+    assert await _events(hass, *week, entity_id="calendar.bob_upcoming") == ["One Piece E1151"]
+    assert len(await _events(hass, *week)) > 1  # alice's titles
+
+    for hours in (6.5, 13):
+        await advance_time(hass, frozen_time, NOW + timedelta(hours=hours))
+        assert sorted(calendar_requests(fake_simkl)) == sorted(ROLLING)
+        fake_simkl.clear_requests()
+
+
 async def test_restart_reads_the_stored_files(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
@@ -131,7 +177,7 @@ async def test_restart_reads_the_stored_files(
     before = await _events(hass, *october)
     assert before
     await advance_time(hass, frozen_time, NOW + timedelta(minutes=1))  # the delayed save
-    assert calendar_store_key(init_integration.entry_id) in hass_storage
+    assert CALENDAR_STORE_KEY in hass_storage
 
     fake_simkl.clear_requests()
     await _restart(hass, init_integration)
@@ -141,7 +187,7 @@ async def test_restart_reads_the_stored_files(
     assert calendar_requests(fake_simkl) == []
 
     await hass.config_entries.async_remove(init_integration.entry_id)
-    assert calendar_store_key(init_integration.entry_id) not in hass_storage
+    assert CALENDAR_STORE_KEY not in hass_storage
 
 
 async def test_removal_leaves_no_file_behind(
@@ -155,6 +201,7 @@ async def test_removal_leaves_no_file_behind(
     await hass.config_entries.async_remove(init_integration.entry_id)
     await advance_time(hass, frozen_time, NOW + timedelta(minutes=5))
     assert [key for key in hass_storage if init_integration.entry_id in key] == []
+    assert CALENDAR_STORE_KEY not in hass_storage
 
 
 @pytest.mark.parametrize(
@@ -166,6 +213,7 @@ async def test_removal_leaves_no_file_behind(
             "The stored Simkl calendar has an unknown format",
         ),
         (2, {}, "The stored Simkl calendar could not be read"),  # written by a newer version
+        (0, {}, "Migrating simkl.calendar storage from 0.1"),  # dropped, not migrated
     ],
 )
 async def test_unusable_store_is_fetched_again(
@@ -180,10 +228,10 @@ async def test_unusable_store_is_fetched_again(
     message: str,
 ) -> None:
     """A store the integration cannot read is left aside and the files fetched."""
-    hass_storage[calendar_store_key(mock_config_entry.entry_id)] = {
+    hass_storage[CALENDAR_STORE_KEY] = {
         "version": version,
         "minor_version": 1,
-        "key": calendar_store_key(mock_config_entry.entry_id),
+        "key": CALENDAR_STORE_KEY,
         "data": {"files": files},
     }
     await setup_integration(hass, mock_config_entry)
@@ -464,13 +512,13 @@ async def test_upcoming_attributes_stay_small(
 
 def test_episode_without_a_number() -> None:
     """Some anime entries have no episode number: the air date keeps their uid stable."""
-    library = Library(
-        account=Account(account_id=1, name="alice"),
-        items={
-            2: LibraryEntry(
+    library = Library(account=Account(account_id=1, name="alice"))
+    library.add(
+        [
+            LibraryEntry(
                 simkl_id=2, media_type=MediaType.ANIME, title="Special", status=ListStatus.WATCHING
             )
-        },
+        ]
     )
     airing = Airing(
         simkl_id=2,
@@ -483,6 +531,35 @@ def test_episode_without_a_number() -> None:
     assert item.uid == "simkl-2-2026-11-20"
     assert item.number is None
     assert Airing.from_json(airing.to_json()) == airing
+
+
+def test_only_followed_shows_have_calendar_episodes() -> None:
+    """The episodes the calendar adds to a show's progress are those of followed shows."""
+    library = Library(account=Account(account_id=1, name="alice"))
+    library.add(
+        LibraryEntry(simkl_id=simkl_id, media_type=media_type, title=title, status=status)
+        for simkl_id, media_type, title, status in (
+            (1, MediaType.SHOWS, "Watched", ListStatus.WATCHING),
+            (2, MediaType.SHOWS, "Planned", ListStatus.PLAN_TO_WATCH),
+            (3, MediaType.MOVIES, "Film", ListStatus.PLAN_TO_WATCH),
+        )
+    )
+    airings = tuple(
+        Airing(simkl_id=simkl_id, title="?", air_date=date(2026, 11, 20), season=1, episode=5)
+        for simkl_id in (1, 2, 3)
+    )
+    selection = CalendarSelection(lists=frozenset({ListStatus.WATCHING}), movies=True)
+    joined = JoinedFile(airings, selection, lambda kind, path, size: None)
+    joined.update(library)
+
+    assert [episode.code for episode in joined.episodes(library.items[1])] == ["S01E05"]
+    assert joined.episodes(library.items[2]) == ()
+    assert joined.episodes(library.items[3]) == ()
+    by_title = AiredEpisodes(library, [joined])
+    assert dict(by_title) == {1: joined.episodes(library.items[1])}
+    assert len(by_title) == 1
+    assert by_title.get(2) is None
+    assert by_title.get(99) is None  # not in the library
 
 
 async def _get_upcoming(hass: HomeAssistant, **data: Any) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
+from .calendar_cache import calendar_files, legacy_calendar_store_key
 from .const import (
     CONF_CLIENT_ID,
     CONF_MEDIA_PLAYERS,
@@ -22,7 +23,7 @@ from .helpers import create_client
 from .player_match import TitleResolver, titles_store_key
 from .players import PlayerFollower, players_store_key
 from .services import async_setup_services
-from .upcoming import SimklUpcomingCoordinator, calendar_store_key
+from .upcoming import SimklUpcomingCoordinator
 from .write_queue import SimklWriteQueue, writes_store_key
 
 PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.EVENT, Platform.SENSOR, Platform.TODO]
@@ -74,12 +75,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> None:
-    """Delete the stored library, calendar and unsent writes of a removed account."""
+    """Delete the stored library and unsent writes of a removed account, and the calendar
+    files once no account is left."""
     for key in (
         library_store_key(entry.entry_id),
-        calendar_store_key(entry.entry_id),
+        legacy_calendar_store_key(entry.entry_id),
         writes_store_key(entry.entry_id),
         titles_store_key(entry.entry_id),
         players_store_key(entry.entry_id),
     ):
         await Store[dict[str, object]](hass, STORAGE_VERSION, key).async_remove()
+    if not hass.config_entries.async_entries(DOMAIN):
+        await calendar_files(hass).async_remove()

@@ -1,6 +1,6 @@
 """Calendar of the upcoming episodes and movie releases of an account's titles."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, override
 
 from homeassistant.components.calendar import (
@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .calendar_join import UpcomingItem
     from .coordinator import SimklDataUpdateCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator, UpcomingItem
+    from .upcoming import SimklUpcomingCoordinator
 
 # Read-only: the coordinators do all the fetching.
 PARALLEL_UPDATES = 0
@@ -96,6 +97,9 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
         """Follow the library and the calendar files."""
         super().__init__(coordinator, description)
         self.upcoming = upcoming
+        # The events last returned, by uid: an item stays the same object while its title
+        # and its airing are unchanged, so its event (validated when made) is made once.
+        self._events: dict[str, tuple[UpcomingItem, tzinfo, CalendarEvent]] = {}
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -121,7 +125,12 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
         """Return the episodes and releases on between the two dates."""
-        return [
-            calendar_event(item)
-            for item in await self.upcoming.async_get_items(start_date, end_date)
-        ]
+        zone = dt_util.get_default_time_zone()
+        events = {}
+        for item in await self.upcoming.async_get_items(start_date, end_date):
+            made = self._events.get(item.uid)
+            if made is None or made[0] is not item or made[1] is not zone:
+                made = (item, zone, calendar_event(item))
+            events[item.uid] = made
+        self._events = events
+        return [event for _, _, event in events.values()]

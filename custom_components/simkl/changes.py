@@ -18,7 +18,7 @@ from .api import POSTER_MEDIUM, ImageKind, ListStatus
 from .library import Episode, Library, LibraryEntry, parse_episode_code
 
 if TYPE_CHECKING:
-    from .upcoming import ImageUrl
+    from .calendar_join import ImageUrl
 
 # How many changes published by writes are remembered until their sync confirms them; a
 # change Simkl reports differently is never confirmed, and the oldest are forgotten first.

@@ -20,11 +20,10 @@ timestamps, so the next poll asks again: an answer that cannot be read never mov
 
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, override
 
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
@@ -47,13 +46,12 @@ from .const import (
     DOMAIN,
     LOGGER,
     SIMKL_DEVELOPER_URL,
-    STORAGE_SAVE_DELAY,
-    STORAGE_VERSION,
 )
 from .library import Account, Library
+from .library_store import LibraryStore
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Awaitable, Iterator
 
     from homeassistant.core import HomeAssistant
 
@@ -117,43 +115,6 @@ def request_refused_issue_id(entry_id: str) -> str:
     return f"request_refused_{entry_id}"
 
 
-class CacheStore(Store[dict[str, Any]]):
-    """A stored copy of data Simkl holds (the library, the calendar files).
-
-    The copy is only a cache, so one written in another format is dropped rather than
-    migrated: the next update fetches the data again.
-    """
-
-    def __init__(self, hass: HomeAssistant, key: str, *, what: str) -> None:
-        """Store `what` (named in warnings) under `key`; the file is private to the account."""
-        super().__init__(hass, STORAGE_VERSION, key, private=True)
-        self._what = what
-
-    async def async_load_copy[T](self, parse: Callable[[dict[str, Any]], T]) -> T | None:
-        """Return the parsed copy; None when there is none or it cannot be used."""
-        try:
-            stored = await self.async_load()
-        except HomeAssistantError:
-            # Unreadable, or written by a newer version of the integration.
-            LOGGER.warning("The stored Simkl %s could not be read; fetching it again", self._what)
-            return None
-        if not stored:
-            return None
-        try:
-            return parse(stored)
-        except KeyError, TypeError, ValueError, AttributeError:
-            LOGGER.warning(
-                "The stored Simkl %s has an unknown format; fetching it again", self._what
-            )
-            return None
-
-    @override
-    async def _async_migrate_func(
-        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {}
-
-
 def library_store_key(entry_id: str) -> str:
     """Return the storage key of an account's synced library."""
     return f"{DOMAIN}.{entry_id}"
@@ -178,7 +139,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             always_update=False,
         )
         self.client = client
-        self._store = CacheStore(hass, library_store_key(config_entry.entry_id), what="library")
+        self._store = LibraryStore(hass, library_store_key(config_entry.entry_id))
         self._cached: Library | None = None
         self.changes = ChangeFeed()
         # Polls refused in a row with 429; each one doubles the wait before the next.
@@ -222,7 +183,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         )
 
     async def _async_load_cache(self) -> Library | None:
-        library = await self._store.async_load_copy(Library.from_json)
+        library = await self._store.async_load_library()
         if library is None or str(library.account.account_id) != self.config_entry.unique_id:
             return None
         return library
@@ -246,7 +207,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
             self.hass, DOMAIN, request_refused_issue_id(self.config_entry.entry_id)
         )
         if library is not current:
-            self._store.async_delay_save(library.to_json, STORAGE_SAVE_DELAY.total_seconds())
+            self._store.async_delay_save_library(library)
             self.changes.publish_sync(current, library)
         return library
 
@@ -258,9 +219,13 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         removal bring back the file `async_remove_entry` just deleted.
         """
         await super().async_shutdown()
+        await self.async_save_now()
+
+    async def async_save_now(self) -> None:
+        """Write the synced library now, instead of when the delayed save is due."""
         synced: Library | None = self.data
         if synced is not None:
-            await self._store.async_save(synced.to_json())
+            await self._store.async_save_library(synced)
 
     def _rate_limit_wait(self, suggested: float) -> float:
         """Double the suggested wait for each 429 in a row, up to the polling interval."""

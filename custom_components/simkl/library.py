@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import re
 from typing import TYPE_CHECKING, Any, Self
+import weakref
 
 from .api import (
     Activities,
@@ -19,6 +20,7 @@ from .api import (
     is_unknown_date,
 )
 from .const import SIMKL_WEB_URL
+from .library_index import LibraryIndex
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
@@ -242,60 +244,6 @@ class LibraryEntry:
             return runtime if self.status is ListStatus.COMPLETED else 0
         return runtime * self.watched_episodes
 
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-able dict for the store."""
-        return {
-            "simkl_id": self.simkl_id,
-            "media_type": self.media_type.value,
-            "title": self.title,
-            "year": self.year,
-            "status": self.status.value if self.status else None,
-            "poster": self.poster,
-            "fanart": self.fanart,
-            "runtime": self.runtime,
-            "ids": self.ids,
-            "added_at": datetime_to_json(self.added_at),
-            "last_watched_at": datetime_to_json(self.last_watched_at),
-            "user_rating": self.user_rating,
-            "user_rated_at": datetime_to_json(self.user_rated_at),
-            "last_watched": self.last_watched,
-            "next_to_watch": self.next_to_watch,
-            "watched_episodes": self.watched_episodes,
-            "total_episodes": self.total_episodes,
-            "not_aired_episodes": self.not_aired_episodes,
-            "anime_type": self.anime_type,
-            "next_episode_title": self.next_episode_title,
-            "next_episode_aired_at": datetime_to_json(self.next_episode_aired_at),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Rebuild an entry from the store; raises on a malformed record."""
-        status = data.get("status")
-        return cls(
-            simkl_id=int(data["simkl_id"]),
-            media_type=MediaType(data["media_type"]),
-            title=str(data["title"]),
-            year=data.get("year"),
-            status=ListStatus(status) if status else None,
-            poster=data.get("poster"),
-            fanart=data.get("fanart"),
-            runtime=data.get("runtime"),
-            ids=dict(data.get("ids") or {}),
-            added_at=datetime_from_json(data.get("added_at")),
-            last_watched_at=datetime_from_json(data.get("last_watched_at")),
-            user_rating=data.get("user_rating"),
-            user_rated_at=datetime_from_json(data.get("user_rated_at")),
-            last_watched=data.get("last_watched"),
-            next_to_watch=data.get("next_to_watch"),
-            watched_episodes=int(data.get("watched_episodes") or 0),
-            total_episodes=int(data.get("total_episodes") or 0),
-            not_aired_episodes=int(data.get("not_aired_episodes") or 0),
-            anime_type=data.get("anime_type"),
-            next_episode_title=data.get("next_episode_title"),
-            next_episode_aired_at=datetime_from_json(data.get("next_episode_aired_at")),
-        )
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlaybackEntry:
@@ -334,39 +282,6 @@ class PlaybackEntry:
             season=episode.season if episode else None,
             episode=episode.number if episode else None,
             episode_title=episode.title if episode else None,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-able dict for the store."""
-        return {
-            "playback_id": self.playback_id,
-            "media_type": self.media_type.value,
-            "progress": self.progress,
-            "paused_at": datetime_to_json(self.paused_at),
-            "title": self.title,
-            "year": self.year,
-            "simkl_id": self.simkl_id,
-            "poster": self.poster,
-            "season": self.season,
-            "episode": self.episode,
-            "episode_title": self.episode_title,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Rebuild an entry from the store; raises on a malformed record."""
-        return cls(
-            playback_id=int(data["playback_id"]),
-            media_type=MediaType(data["media_type"]),
-            progress=float(data["progress"]),
-            paused_at=datetime_from_json(data.get("paused_at")),
-            title=str(data["title"]),
-            year=data.get("year"),
-            simkl_id=data.get("simkl_id"),
-            poster=data.get("poster"),
-            season=data.get("season"),
-            episode=data.get("episode"),
-            episode_title=data.get("episode_title"),
         )
 
 
@@ -427,64 +342,93 @@ class Totals:
     minutes_watched: int
 
 
-@dataclass(slots=True, kw_only=True, eq=False)
+@dataclass(slots=True, kw_only=True, eq=False, weakref_slot=True)
 class Library:
     """Everything synced for one account.
 
     Compared by identity: the coordinator hands out a new object only when something
-    changed, so an unchanged poll does not wake every entity.
+    changed, so an unchanged poll does not wake every entity. Entries go in and out only
+    through the methods below, which keep the index the sensors read up to date and note
+    which titles changed since the library this one was copied from.
     """
 
     account: Account
     activities: Activities | None = None
-    items: dict[int, LibraryEntry] = field(default_factory=dict)
     playback: dict[int, PlaybackEntry] = field(default_factory=dict)
+    items: dict[int, LibraryEntry] = field(default_factory=dict, init=False)
+    _index: LibraryIndex = field(default_factory=LibraryIndex, init=False)
+    _origin: weakref.ref[Library] | None = field(default=None, init=False)
     # Simkl ids whose entries the merges into this copy added, replaced or dropped: what a
     # sync touched, so its changes are found without comparing the whole library.
-    changed: set[int] = field(default_factory=set)
+    changed: set[int] = field(default_factory=set, init=False)
 
     def copy(self) -> Library:
-        """Return a copy whose dicts can change without touching this one."""
-        return replace(self, items=dict(self.items), playback=dict(self.playback), changed=set())
+        """Return a copy whose entries can change without touching this one."""
+        copied = Library(
+            account=self.account, activities=self.activities, playback=dict(self.playback)
+        )
+        copied.items = dict(self.items)
+        copied._index = self._index.copy()
+        copied._origin = weakref.ref(self)
+        return copied
+
+    def changes_since(self, other: Library) -> frozenset[int] | None:
+        """Return the Simkl ids of the titles added, changed or removed since `other`.
+
+        Known when this library is `other` or was copied from it; None otherwise.
+        """
+        if other is self:
+            return frozenset()
+        if self._origin is not None and self._origin() is other:
+            return frozenset(self.changed)
+        return None
+
+    def _put(self, entry: LibraryEntry) -> None:
+        if (old := self.items.get(entry.simkl_id)) is not None:
+            self._index.remove(old)
+        self.items[entry.simkl_id] = entry
+        self._index.add(entry)
+        self.changed.add(entry.simkl_id)
+
+    def _drop(self, simkl_id: int) -> None:
+        self._index.remove(self.items.pop(simkl_id))
+        self.changed.add(simkl_id)
+
+    def add(self, entries: Iterable[LibraryEntry]) -> None:
+        """Add or replace entries."""
+        for entry in entries:
+            self._put(entry)
 
     def entries(
         self, media_type: MediaType | None = None, status: ListStatus | None = None
     ) -> Iterator[LibraryEntry]:
         """Iterate over the entries of a type and/or a list."""
-        for entry in self.items.values():
-            if media_type is not None and entry.media_type is not media_type:
-                continue
-            if status is not None and entry.status is not status:
-                continue
-            yield entry
+        return self._index.entries(media_type, status)
 
     def count(self, media_type: MediaType, status: ListStatus) -> int:
         """Return how many entries of a type are in a list."""
-        return sum(1 for _ in self.entries(media_type, status))
+        return self._index.count(media_type, status)
 
     def upsert(self, items: Iterable[LibraryItem]) -> int:
         """Add or replace entries; returns how many had a Simkl id."""
         stored = 0
         for item in items:
             if (entry := LibraryEntry.from_api(item)) is not None:
-                self.items[entry.simkl_id] = entry
-                self.changed.add(entry.simkl_id)
+                self._put(entry)
                 stored += 1
         return stored
 
     def replace_type(self, media_type: MediaType, items: Iterable[LibraryItem]) -> None:
         """Replace all entries of a type with a full list."""
         for simkl_id in [e.simkl_id for e in self.entries(media_type)]:
-            del self.items[simkl_id]
-            self.changed.add(simkl_id)
+            self._drop(simkl_id)
         self.upsert(items)
 
     def keep_only(self, media_type: MediaType, simkl_ids: set[int]) -> list[int]:
         """Drop entries of a type that are not in `simkl_ids`; returns the dropped ids."""
         dropped = [e.simkl_id for e in self.entries(media_type) if e.simkl_id not in simkl_ids]
         for simkl_id in dropped:
-            del self.items[simkl_id]
-        self.changed.update(dropped)
+            self._drop(simkl_id)
         return dropped
 
     def apply_ratings(self, media_type: MediaType, rated: Iterable[LibraryItem]) -> None:
@@ -492,8 +436,7 @@ class Library:
         ratings = self.merge_ratings(rated)
         for entry in list(self.entries(media_type)):
             if entry.simkl_id not in ratings and entry.user_rating is not None:
-                self.items[entry.simkl_id] = replace(entry, user_rating=None, user_rated_at=None)
-                self.changed.add(entry.simkl_id)
+                self._put(replace(entry, user_rating=None, user_rated_at=None))
 
     def merge_ratings(self, rated: Iterable[LibraryItem]) -> set[int]:
         """Take the ratings of ratings rows; returns their Simkl ids.
@@ -508,7 +451,7 @@ class Library:
         }
         for simkl_id, rated_entry in ratings.items():
             current = self.items.get(simkl_id)
-            self.items[simkl_id] = (
+            self._put(
                 replace(
                     current,
                     user_rating=rated_entry.user_rating,
@@ -517,7 +460,6 @@ class Library:
                 if current is not None
                 else rated_entry
             )
-        self.changed.update(ratings)
         return set(ratings)
 
     def replace_playback(self, sessions: Iterable[PlaybackSession]) -> None:
@@ -528,40 +470,9 @@ class Library:
         self, media_types: Collection[MediaType] = tuple(MediaType)
     ) -> LibraryEntry | None:
         """Return the most recently watched entry of the given types with a known date."""
-        watched = [e for e in self.items.values() if e.media_type in media_types and e.watched_at]
-        return max(watched, key=lambda e: e.watched_at or _NEVER, default=None)
+        return self._index.last_watched(media_types)
 
     def totals(self, media_types: Collection[MediaType] = tuple(MediaType)) -> Totals:
         """Return totals computed from the entries of the given types."""
-        episodes = movies = minutes = 0
-        for entry in self.items.values():
-            if entry.media_type not in media_types:
-                continue
-            minutes += entry.watched_minutes()
-            if entry.is_movie:
-                movies += entry.status is ListStatus.COMPLETED
-            else:
-                episodes += entry.watched_episodes
+        episodes, movies, minutes = self._index.sums(media_types)
         return Totals(episodes_watched=episodes, movies_watched=movies, minutes_watched=minutes)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-able dict for the store."""
-        return {
-            "account": self.account.to_json(),
-            "activities": self.activities.to_dict() if self.activities else None,
-            "items": [entry.to_json() for entry in self.items.values()],
-            "playback": [entry.to_json() for entry in self.playback.values()],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Rebuild the library from the store; raises on a malformed record."""
-        activities = data.get("activities")
-        items = (LibraryEntry.from_json(item) for item in data["items"])
-        playback = (PlaybackEntry.from_json(item) for item in data["playback"])
-        return cls(
-            account=Account.from_json(data["account"]),
-            activities=Activities.from_dict(activities) if activities else None,
-            items={entry.simkl_id: entry for entry in items},
-            playback={entry.playback_id: entry for entry in playback},
-        )

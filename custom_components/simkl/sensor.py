@@ -30,19 +30,21 @@ from .api import (
     format_datetime,
     no_poster_url,
 )
+from .calendar_join import ImageUrl
 from .const import CONF_LISTS, DEFAULT_LISTS, MOVIE_LISTS
 from .entity import SimklEntity, selected_media_types
 from .library import Library, LibraryEntry, PlaybackEntry, UpNext, episode_code
-from .upcoming import UPCOMING_CARD_DEFAULTS, ImageUrl, card_item
+from .upcoming import UPCOMING_CARD_DEFAULTS, card_item
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
+    from .calendar_join import UpcomingItem
     from .coordinator import SimklDataUpdateCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator, UpcomingItem
+    from .upcoming import SimklUpcomingCoordinator
 
 # Coordinator entities: the coordinator serialises the updates.
 PARALLEL_UPDATES = 0
@@ -93,12 +95,12 @@ class LibraryView:
 
         Most recently watched first, as in a "continue watching" row.
         """
-        aired = self.calendar.episodes_by_title()
+        next_episode = self.calendar.up_next_at(self.now)
         waiting = [
             (entry, up_next)
-            for entry in self.library.entries(status=ListStatus.WATCHING)
-            if entry.media_type in self.media_types
-            and (up_next := entry.up_next(self.now, aired.get(entry.simkl_id, ())))
+            for media_type in self.media_types
+            for entry in self.library.entries(media_type, ListStatus.WATCHING)
+            if (up_next := next_episode(entry))
         ]
         waiting.sort(key=lambda pair: pair[0].title)
         waiting.sort(

@@ -1,0 +1,316 @@
+"""Simkl's calendar files, kept once for the whole Home Assistant.
+
+The files are public and the same for every account, so however many accounts are linked,
+each file is downloaded at most once per `FILE_MAX_AGE` (Simkl regenerates them every 6
+hours), with `If-Modified-Since`, so an unchanged file costs a body-less 304:
+- the rolling files (`tv`, `anime`, `movie_release`; yesterday to +33 days) are checked by the
+  accounts' regular updates;
+- the monthly archives are fetched when an account asks for a window outside the rolling
+  files; past months never change, so they are fetched once;
+- files and their `Last-Modified` are stored, so a restart fetches nothing that is still fresh.
+Each account joins the files with its own library (`upcoming.py`).
+"""
+
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Final, Self
+
+from homeassistant.util.hass_dict import HassKey
+
+from .api import CalendarEntry, CalendarNotModified, MediaType, SimklClient, SimklNotFoundError
+from .const import DOMAIN, STORAGE_SAVE_DELAY
+from .library import datetime_from_json, datetime_to_json
+from .store import CacheStore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from homeassistant.core import HomeAssistant
+
+# Simkl regenerates the calendar files every 6 hours.
+FILE_MAX_AGE = timedelta(hours=6)
+# The rolling files hold yesterday to +33 days (UTC days of their generation), each episode
+# filed under its network's local date, which is up to 14 hours off UTC.
+ROLLING_DAYS_BEFORE = timedelta(days=1)
+ROLLING_DAYS_AFTER = timedelta(days=33)
+NETWORK_OFFSET_MAX = timedelta(hours=14)
+# Archives may file an episode under its network's local date, up to 14 hours off UTC, and an
+# all-day release starts up to a day before the window that shows it.
+ARCHIVE_MARGIN = timedelta(days=1)
+# Bounds the stored archives (about a year of the three kinds); the least recently used go first.
+MAX_CACHED_ARCHIVES = 36
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Airing:
+    """An episode airing or a movie release, as read from a calendar file."""
+
+    simkl_id: int
+    title: str
+    air_date: date
+    """The release date, or the day it airs in the network's time zone."""
+    air_time: datetime | None = None
+    season: int | None = None
+    episode: int | None = None
+    episode_title: str | None = None
+    url: str | None = None
+    rating: float | None = None
+    finale_type: int | None = None
+
+    @classmethod
+    def from_entry(cls, entry: CalendarEntry) -> Self | None:
+        """Keep what the calendar needs; None for entries without a Simkl id or a date."""
+        air_date = entry.release_date or (entry.date.date() if entry.date else None)
+        if entry.ids.simkl is None or air_date is None:
+            return None
+        return cls(
+            simkl_id=entry.ids.simkl,
+            title=entry.title,
+            air_date=air_date,
+            air_time=entry.date,
+            season=entry.season,
+            episode=entry.episode,
+            episode_title=entry.episode_title,
+            url=entry.episode_url or entry.url,
+            rating=entry.rating,
+            finale_type=entry.finale_type,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict for the store, without empty fields."""
+        stored = {
+            "simkl_id": self.simkl_id,
+            "title": self.title,
+            "air_date": self.air_date.isoformat(),
+            "air_time": datetime_to_json(self.air_time),
+            "season": self.season,
+            "episode": self.episode,
+            "episode_title": self.episode_title,
+            "url": self.url,
+            "rating": self.rating,
+            "finale_type": self.finale_type,
+        }
+        return {key: value for key, value in stored.items() if value is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild an airing from the store; raises on a malformed record."""
+        return cls(
+            simkl_id=int(data["simkl_id"]),
+            title=str(data["title"]),
+            air_date=date.fromisoformat(data["air_date"]),
+            air_time=datetime_from_json(data.get("air_time")),
+            season=data.get("season"),
+            episode=data.get("episode"),
+            episode_title=data.get("episode_title"),
+            url=data.get("url"),
+            rating=data.get("rating"),
+            finale_type=data.get("finale_type"),
+        )
+
+
+def _calendar_kind(name: str) -> MediaType | None:
+    """The media type of a calendar file name (tv, anime, movie_release)."""
+    kind = MediaType.parse(name)
+    return kind if kind is not None and kind.calendar_file == name else None
+
+
+@dataclass(frozen=True, slots=True)
+class FileKey:
+    """A rolling calendar file (no month) or a monthly archive."""
+
+    kind: MediaType
+    year: int | None = None
+    month: int | None = None
+
+    @property
+    def storage_key(self) -> str:
+        """Return the file's path below /calendar/, which also names it in the store."""
+        if self.year is None:
+            return self.kind.calendar_file
+        return f"{self.year}/{self.month}/{self.kind.calendar_file}"
+
+    @classmethod
+    def from_storage_key(cls, key: str) -> Self:
+        """Parse a `storage_key`; raises ValueError on anything else."""
+        match key.split("/"):
+            case [name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind)
+            case [year, month, name] if (kind := _calendar_kind(name)) is not None:
+                return cls(kind, int(year), int(month))
+        msg = f"Not a calendar file: {key}"
+        raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CachedFile:
+    """A calendar file as last received, and when it was last checked."""
+
+    airings: tuple[Airing, ...]
+    last_modified: str | None
+    generated_at: datetime
+    checked_at: datetime
+
+    @property
+    def coverage(self) -> tuple[datetime, datetime]:
+        """Return the span of time a rolling file covers for certain, whatever the network."""
+        day = self.generated_at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return (
+            day - ROLLING_DAYS_BEFORE + NETWORK_OFFSET_MAX,
+            day + ROLLING_DAYS_AFTER + timedelta(days=1) - NETWORK_OFFSET_MAX,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict for the store."""
+        return {
+            "last_modified": self.last_modified,
+            "generated_at": self.generated_at.isoformat(),
+            "checked_at": self.checked_at.isoformat(),
+            "airings": [airing.to_json() for airing in self.airings],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild a file from the store; raises on a malformed record."""
+        return cls(
+            airings=tuple(Airing.from_json(airing) for airing in data["airings"]),
+            last_modified=data.get("last_modified"),
+            generated_at=datetime.fromisoformat(data["generated_at"]),
+            checked_at=datetime.fromisoformat(data["checked_at"]),
+        )
+
+
+def _generated_at(last_modified: str | None, received_at: datetime) -> datetime:
+    if last_modified:
+        try:
+            return parsedate_to_datetime(last_modified).astimezone(UTC)
+        except TypeError, ValueError:
+            pass
+    return received_at
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+CALENDAR_FILES: Final[HassKey[CalendarFiles]] = HassKey(f"{DOMAIN}_calendar_files")
+CALENDAR_STORE_KEY: Final = f"{DOMAIN}.calendar"
+
+
+def calendar_files(hass: HomeAssistant) -> CalendarFiles:
+    """Return the calendar files shared by every account."""
+    if (files := hass.data.get(CALENDAR_FILES)) is None:
+        files = hass.data[CALENDAR_FILES] = CalendarFiles(hass)
+    return files
+
+
+class CalendarFiles:
+    """The calendar files as last received, for every account of this Home Assistant."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Start empty; the stored files are read by the first account that starts."""
+        self._store = CacheStore(hass, CALENDAR_STORE_KEY, what="calendar")
+        self._files: dict[FileKey, CachedFile] = {}
+        self._archive_use: dict[FileKey, datetime] = {}
+        self._lock = asyncio.Lock()
+        self._loaded = False
+
+    def get(self, key: FileKey) -> CachedFile | None:
+        """Return a file as last received, if any."""
+        return self._files.get(key)
+
+    async def async_load(self, now: datetime) -> None:
+        """Read the stored files once, so that fresh ones are not fetched again."""
+        async with self._lock:
+            if self._loaded:
+                return
+            self._loaded = True
+            if (files := await self._store.async_load_copy(_files_from_json)) is not None:
+                self._files = files
+                self._archive_use = {key: now for key in files if key.year is not None}
+
+    async def async_save_now(self) -> None:
+        """Write the files now (an account unloads: no delayed write must outlive it)."""
+        await self._store.async_save(self._stored())
+
+    async def async_remove(self) -> None:
+        """Delete the stored files (the last account was removed)."""
+        await self._store.async_remove()
+
+    def _needs_check(self, key: FileKey, cached: CachedFile, now: datetime) -> bool:
+        if key.year is not None and key.month is not None:
+            year, month = (key.year + 1, 1) if key.month == 12 else (key.year, key.month + 1)
+            if cached.checked_at >= _month_start(year, month) + ARCHIVE_MARGIN:
+                return False  # checked after its month was over: final
+        return now - cached.checked_at >= FILE_MAX_AGE
+
+    async def async_file(self, client: SimklClient, key: FileKey, now: datetime) -> CachedFile:
+        """Return a file, asking Simkl only when the copy is due for a check.
+
+        One account at a time: another one asking for the same file meanwhile gets the copy
+        just received.
+        """
+        async with self._lock:
+            cached = self._files.get(key)
+            if cached is not None and not self._needs_check(key, cached, now):
+                return cached
+            try:
+                result = await client.get_calendar(
+                    key.kind,
+                    year=key.year,
+                    month=key.month,
+                    if_modified_since=cached.last_modified if cached else None,
+                )
+            except SimklNotFoundError:
+                if key.year is None:
+                    raise
+                # A month Simkl has not published: nothing airs in it as far as Simkl knows.
+                fresh = CachedFile(airings=(), last_modified=None, generated_at=now, checked_at=now)
+            else:
+                if isinstance(result, CalendarNotModified):
+                    assert cached is not None  # a 304 only answers a conditional request
+                    fresh = replace(cached, checked_at=now)
+                else:
+                    airings = (Airing.from_entry(entry) for entry in result.entries)
+                    fresh = CachedFile(
+                        airings=tuple(airing for airing in airings if airing is not None),
+                        last_modified=result.last_modified,
+                        generated_at=_generated_at(result.last_modified, now),
+                        checked_at=now,
+                    )
+            self._files[key] = fresh
+            self._store.async_delay_save(self._stored, STORAGE_SAVE_DELAY.total_seconds())
+            return fresh
+
+    def use_archives(self, needed: Iterable[FileKey], now: datetime) -> None:
+        """Note the archives an account reads now; drop the least recently used beyond
+        `MAX_CACHED_ARCHIVES`, never one in use."""
+        needed = set(needed)
+        for key in needed:
+            self._archive_use[key] = now
+        others = sorted(
+            (key for key in self._archive_use if key not in needed),
+            key=self._archive_use.__getitem__,
+            reverse=True,
+        )
+        for key in others[max(0, MAX_CACHED_ARCHIVES - len(needed)) :]:
+            del self._archive_use[key]
+            self._files.pop(key, None)
+
+    def _stored(self) -> dict[str, Any]:
+        return {"files": {key.storage_key: file.to_json() for key, file in self._files.items()}}
+
+
+def _files_from_json(stored: dict[str, Any]) -> dict[FileKey, CachedFile]:
+    """Read the stored calendar files."""
+    return {
+        FileKey.from_storage_key(key): CachedFile.from_json(value)
+        for key, value in stored["files"].items()
+    }
+
+
+def legacy_calendar_store_key(entry_id: str) -> str:
+    """Return the key under which earlier versions stored an account's own calendar files."""
+    return f"{DOMAIN}.{entry_id}.calendar"

@@ -1,0 +1,386 @@
+"""An account's calendar: the calendar files joined with its library.
+
+The files list every episode and release of the coming weeks, for everyone; the join keeps
+the titles the account follows, described with what its library knows of them. A joined
+file is kept in time order and, when the library changes, joined again only for the titles
+that changed, so a watched episode costs the titles it touched, not a pass over the files.
+"""
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Self, override
+
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    FANART_MOBILE,
+    POSTER_MEDIUM,
+    ImageKind,
+    ListStatus,
+    MediaType,
+    no_poster_url,
+)
+from .const import (
+    CONF_CALENDAR_LISTS,
+    CONF_CALENDAR_MOVIES,
+    DEFAULT_CALENDAR_LISTS,
+    DEFAULT_CALENDAR_MOVIES,
+    SIMKL_WEB_URL,
+)
+from .library import Episode, Library, LibraryEntry, UpNext, episode_code
+
+if TYPE_CHECKING:
+    from .calendar_cache import Airing
+
+# Simkl's own fallbacks when a title has no runtime.
+DEFAULT_TV_RUNTIME = timedelta(minutes=45)
+DEFAULT_ANIME_RUNTIME = timedelta(minutes=25)
+
+
+def _absolute_url(path: str) -> str:
+    return path if path.startswith(("https://", "http://")) else f"{SIMKL_WEB_URL}{path}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpcomingItem:
+    """An episode or a movie release of a title in the calendar lists."""
+
+    uid: str
+    media_type: MediaType
+    simkl_id: int
+    title: str
+    status: ListStatus | None
+    season: int | None
+    episode: int | None
+    episode_title: str | None
+    air_time: datetime | None
+    """When it airs, in the network's offset; None for a release known by its date only."""
+    air_date: date
+    """The day it airs or is released, in the network's time zone."""
+    runtime: int | None
+    watched: bool
+    url: str
+    poster: str
+    fanart: str | None
+    rating: float | None
+    finale_type: int | None
+
+    @property
+    def all_day(self) -> bool:
+        """Return whether the item is known by its date only."""
+        return self.air_time is None
+
+    @property
+    def number(self) -> str | None:
+        """Return "S02E05", or "E148" for anime numbered without seasons."""
+        return episode_code(self.season, self.episode) if self.episode is not None else None
+
+    @property
+    def duration(self) -> timedelta:
+        """Return how long an episode runs, using Simkl's fallbacks when unknown."""
+        if self.runtime:
+            return timedelta(minutes=self.runtime)
+        return DEFAULT_ANIME_RUNTIME if self.media_type is MediaType.ANIME else DEFAULT_TV_RUNTIME
+
+    @property
+    def start(self) -> datetime:
+        """Return the start; a date-only release starts at local midnight."""
+        if self.air_time is not None:
+            return self.air_time
+        return dt_util.start_of_local_day(self.air_date)
+
+    @property
+    def end(self) -> datetime:
+        """Return the end; a date-only release ends with its local day."""
+        if self.air_time is not None:
+            return self.air_time + self.duration
+        return dt_util.start_of_local_day(self.air_date + timedelta(days=1))
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Tell whether the item is on between `start` (inclusive) and `end` (exclusive)."""
+        return self.start < end and self.end > start
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the item as sensor attributes and action responses show it."""
+        return {
+            "title": self.title,
+            "media_type": self.media_type.value,
+            "simkl_id": self.simkl_id,
+            "list": self.status.value if self.status else None,
+            "season": self.season,
+            "episode": self.episode,
+            "number": self.number,
+            "episode_title": self.episode_title,
+            "airs_at": dt_util.as_utc(self.air_time).isoformat() if self.air_time else None,
+            "date": (
+                dt_util.as_local(self.air_time).date() if self.air_time else self.air_date
+            ).isoformat(),
+            "all_day": self.all_day,
+            "runtime": self.runtime,
+            "watched": self.watched,
+            "url": self.url,
+            "poster": self.poster,
+        }
+
+
+def _uid(media_type: MediaType, airing: Airing) -> str:
+    if media_type is MediaType.MOVIES:
+        return f"simkl-{airing.simkl_id}-release"
+    if airing.episode is None:
+        return f"simkl-{airing.simkl_id}-{airing.air_date}"
+    if airing.season is None:
+        return f"simkl-{airing.simkl_id}-e{airing.episode}"
+    return f"simkl-{airing.simkl_id}-s{airing.season}e{airing.episode}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CalendarSelection:
+    """Which library titles the calendar follows (from the options)."""
+
+    lists: frozenset[ListStatus]
+    movies: bool
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Self:
+        """Read the calendar options, with their defaults."""
+        lists = options.get(CONF_CALENDAR_LISTS, DEFAULT_CALENDAR_LISTS)
+        return cls(
+            lists=frozenset(ListStatus(status) for status in lists),
+            movies=bool(options.get(CONF_CALENDAR_MOVIES, DEFAULT_CALENDAR_MOVIES)),
+        )
+
+    def follows(self, entry: LibraryEntry) -> bool:
+        """Tell whether the calendar shows this title's episodes or release."""
+        return self.follows_list(entry.media_type, entry.status)
+
+    def kinds(self, library: Library) -> list[MediaType]:
+        """Return the calendar files worth fetching for the followed titles."""
+        return [
+            media_type
+            for media_type in MediaType
+            if any(
+                library.count(media_type, status)
+                for status in ListStatus
+                if self.follows_list(media_type, status)
+            )
+        ]
+
+    def follows_list(self, media_type: MediaType, status: ListStatus | None) -> bool:
+        """Tell whether the calendar shows the titles of a type in a list."""
+        if media_type is MediaType.MOVIES:
+            return self.movies and status is ListStatus.PLAN_TO_WATCH
+        return status in self.lists
+
+
+type ImageUrl = Callable[[ImageKind, str | None, str | None], str | None]
+
+
+def join_library(
+    airings: Iterable[Airing],
+    library: Library,
+    selection: CalendarSelection,
+    image_url: ImageUrl,
+) -> Iterator[UpcomingItem]:
+    """Yield the airings of followed titles, described with what the library knows of them.
+
+    The join is on the Simkl id alone, so an anime Simkl files under TV still matches.
+    """
+    for airing in airings:
+        entry = library.items.get(airing.simkl_id)
+        if entry is not None and selection.follows(entry):
+            yield upcoming_item(airing, entry, image_url)
+
+
+def upcoming_item(airing: Airing, entry: LibraryEntry, image_url: ImageUrl) -> UpcomingItem:
+    """Describe an airing of a library title."""
+    # A release is an all-day event; an episode keeps its time and its network's date.
+    air_time = None if entry.is_movie else airing.air_time
+    air_date = air_time.date() if air_time is not None else airing.air_date
+    # Movies link to their page; episodes to the episode's page when the file names it.
+    episode_url = None if entry.is_movie else airing.url
+    return UpcomingItem(
+        uid=_uid(entry.media_type, airing),
+        media_type=entry.media_type,
+        simkl_id=entry.simkl_id,
+        title=entry.title or airing.title,
+        status=entry.status,
+        season=None if entry.is_movie else airing.season,
+        episode=None if entry.is_movie else airing.episode,
+        episode_title=airing.episode_title,
+        air_time=air_time,
+        air_date=air_date,
+        runtime=entry.runtime,
+        watched=not entry.is_movie and entry.has_watched(airing.season, airing.episode),
+        url=_absolute_url(episode_url) if episode_url else entry.url,
+        poster=image_url(ImageKind.POSTER, entry.poster, POSTER_MEDIUM) or no_poster_url(),
+        fanart=image_url(ImageKind.FANART, entry.fanart, FANART_MOBILE),
+        rating=airing.rating,
+        finale_type=airing.finale_type,
+    )
+
+
+def in_air_order(item: UpcomingItem) -> tuple[datetime, str, str]:
+    """Return the key that sorts items by start, then title."""
+    return (item.start, item.title, item.uid)
+
+
+def _air_key(airing: Airing) -> datetime:
+    """Return when an airing is filed in time, without the library.
+
+    Its item starts at most a day away from it (an all-day item starts at local midnight).
+    """
+    return airing.air_time or datetime.combine(airing.air_date, time(), UTC)
+
+
+# How far before a window the airings are read: an item starts up to a day from its airing's
+# time and lasts at most two (an all-day release, an episode's runtime).
+_REACH = timedelta(days=3)
+_DAY = timedelta(days=1)
+
+
+class JoinedFile:
+    """A calendar file joined with an account's library, item by item as they are asked for.
+
+    The airings are put in time order once per file; an airing's item is made when a window
+    reaches it and kept until its title's library entry changes. A change in the library
+    thus costs the items that are shown again, not a pass over the file.
+    """
+
+    def __init__(
+        self, airings: tuple[Airing, ...], selection: CalendarSelection, image_url: ImageUrl
+    ) -> None:
+        """Put the file's airings in time order."""
+        self.airings = airings
+        self._selection = selection
+        self._image_url = image_url
+        self._order = sorted(airings, key=_air_key)
+        self._keys = [_air_key(airing) for airing in self._order]
+        self._library: Library | None = None
+        # Position in `_order` -> the entry the item was made from, and the item.
+        self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}
+        episodes: dict[int, list[Episode]] = {}
+        for airing in self._order:
+            if airing.episode is not None:
+                episodes.setdefault(airing.simkl_id, []).append(
+                    Episode(
+                        season=airing.season,
+                        number=airing.episode,
+                        title=airing.episode_title,
+                        aired_at=airing.air_time,
+                    )
+                )
+        # Tuples kept as they are, so that what is worked out from them can be kept too.
+        self._episodes = {simkl_id: tuple(found) for simkl_id, found in episodes.items()}
+
+    def update(self, library: Library) -> None:
+        """Join with `library` from now on."""
+        self._library = library
+
+    def _item(self, position: int) -> UpcomingItem | None:
+        assert self._library is not None
+        airing = self._order[position]
+        entry = self._library.items.get(airing.simkl_id)
+        if entry is None or not self._selection.follows(entry):
+            return None
+        cached = self._items.get(position)
+        if cached is None or cached[0] is not entry:
+            cached = self._items[position] = (entry, upcoming_item(airing, entry, self._image_url))
+        return cached[1]
+
+    def between(self, start: datetime, end: datetime) -> Iterator[UpcomingItem]:
+        """Yield the items on between `start` and `end`, roughly in time order."""
+        first = bisect_left(self._keys, start - _REACH)
+        last = bisect_left(self._keys, end + _DAY)
+        for position in range(first, last):
+            item = self._item(position)
+            if item is not None and item.overlaps(start, end):
+                yield item
+
+    def next_item(self, now: datetime) -> UpcomingItem | None:
+        """Return the item on at `now`, or else the next one."""
+        best: UpcomingItem | None = None
+        for position in range(bisect_left(self._keys, now - _REACH), len(self._keys)):
+            if best is not None and self._keys[position] > best.start + _DAY:
+                break
+            item = self._item(position)
+            if (
+                item is not None
+                and item.end > now
+                and (best is None or in_air_order(item) < in_air_order(best))
+            ):
+                best = item
+        return best
+
+    @property
+    def titles_with_episodes(self) -> Iterable[int]:
+        """Return the Simkl ids of the titles with episodes in the file."""
+        return self._episodes.keys()
+
+    def episodes(self, entry: LibraryEntry) -> tuple[Episode, ...]:
+        """Return the episodes in the file of a followed show."""
+        if entry.is_movie or not self._selection.follows(entry):
+            return ()
+        return self._episodes.get(entry.simkl_id, ())
+
+
+class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
+    """The followed shows' episodes in some joined files, by Simkl id, looked up when asked."""
+
+    def __init__(self, library: Library, files: Iterable[JoinedFile]) -> None:
+        """Read `files` for the titles of `library`."""
+        self._library = library
+        self._files = tuple(files)
+
+    def of(self, entry: LibraryEntry) -> tuple[Episode, ...]:
+        """Return a title's episodes (the same tuple while nothing changes)."""
+        found = [episodes for file in self._files if (episodes := file.episodes(entry))]
+        return found[0] if len(found) == 1 else tuple(chain.from_iterable(found))
+
+    @override
+    def __getitem__(self, simkl_id: int) -> tuple[Episode, ...]:
+        if (entry := self._library.items.get(simkl_id)) is None or not (found := self.of(entry)):
+            raise KeyError(simkl_id)
+        return found
+
+    @override
+    def __iter__(self) -> Iterator[int]:
+        titles = {simkl_id for file in self._files for simkl_id in file.titles_with_episodes}
+        return (simkl_id for simkl_id in titles if simkl_id in self)
+
+    @override
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+class UpNextCache:
+    """Each watched title's next episode, worked out again only when something it depends on
+    changed.
+
+    `LibraryEntry.up_next` changes with time only when an air time passes, so its answer is
+    kept until the entry, its aired episodes or the next of their air times changes.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._cached: dict[
+            int, tuple[LibraryEntry, tuple[Episode, ...], datetime, UpNext | None]
+        ] = {}
+
+    def get(self, entry: LibraryEntry, aired: tuple[Episode, ...], now: datetime) -> UpNext | None:
+        """Return `entry.up_next(now, aired)`."""
+        cached = self._cached.get(entry.simkl_id)
+        if cached is not None and cached[0] is entry and cached[1] is aired and now < cached[2]:
+            return cached[3]
+        times = [episode.aired_at for episode in aired if episode.aired_at]
+        if entry.next_episode_aired_at is not None:
+            times.append(entry.next_episode_aired_at)
+        valid_until = min((moment for moment in times if moment > now), default=_FOREVER)
+        found = entry.up_next(now, aired)
+        self._cached[entry.simkl_id] = (entry, aired, valid_until, found)
+        return found

@@ -1,0 +1,343 @@
+"""The stored copy of an account's library, in a compact shape written at most once a minute.
+
+Version 2, `.storage/simkl.<config entry id>`:
+
+    {"account": {...}, "activities": {...} or null, "playback": [{...}, ...],
+     "items": "<one JSON array per title, one per line>"}
+
+Home Assistant writes a store indented, one value per line, so a title stored as an object
+took about 870 bytes (version 1). Stored as one line of positional values in a single text,
+without its defaults, a title takes about a fifth of that. The line's values are, in order,
+`ROW_FIELDS`; fields at the end left at their default are left out; timestamps are Unix
+seconds; the type and the list are positions in `MEDIA_TYPES` and `LISTS`.
+
+Each title's line is kept with the entry it was made from, so a save encodes only the titles
+that changed. A version 1 copy is migrated; a copy in any other format is dropped and the
+library synced again (it is only a cache of what Simkl holds).
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final, override
+
+from homeassistant.helpers.json import json_bytes
+from homeassistant.util.json import json_loads
+
+from .api import Activities, ListStatus, MediaType
+from .library import (
+    Account,
+    Library,
+    LibraryEntry,
+    PlaybackEntry,
+    datetime_from_json,
+    datetime_to_json,
+)
+from .store import CacheStore
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+LIBRARY_STORAGE_VERSION: Final = 2
+# However many changes arrive, the library is written at most once a minute (and when Home
+# Assistant stops). A copy older than the last change is still consistent: its activity
+# timestamps are as old as its titles, so the next start fetches what changed since.
+LIBRARY_SAVE_DELAY: Final = timedelta(minutes=1)
+
+# Fixed for version 2: the stored type and list are positions in these.
+MEDIA_TYPES: Final = (MediaType.SHOWS, MediaType.ANIME, MediaType.MOVIES)
+LISTS: Final = (
+    ListStatus.WATCHING,
+    ListStatus.PLAN_TO_WATCH,
+    ListStatus.HOLD,
+    ListStatus.DROPPED,
+    ListStatus.COMPLETED,
+)
+# The fields of a row and their defaults, the ones most often set first.
+ROW_FIELDS: Final[tuple[tuple[str, Any], ...]] = (
+    ("simkl_id", None),
+    ("media_type", None),
+    ("status", None),
+    ("title", None),
+    ("year", None),
+    ("runtime", None),
+    ("poster", None),
+    ("fanart", None),
+    ("ids", None),
+    ("added_at", None),
+    ("last_watched_at", None),
+    ("watched_episodes", 0),
+    ("total_episodes", 0),
+    ("not_aired_episodes", 0),
+    ("last_watched", None),
+    ("next_to_watch", None),
+    ("next_episode_aired_at", None),
+    ("next_episode_title", None),
+    ("user_rating", None),
+    ("user_rated_at", None),
+    ("anime_type", None),
+)
+_DEFAULTS: Final = [default for _, default in ROW_FIELDS]
+_REQUIRED: Final = 4  # simkl_id, media_type, status, title
+_MEDIA_TYPE_CODES: Final = {media_type: code for code, media_type in enumerate(MEDIA_TYPES)}
+_LIST_CODES: Final = {status: code for code, status in enumerate(LISTS)}
+
+
+def _seconds(value: datetime | None) -> int | float | None:
+    if value is None:
+        return None
+    seconds = value.timestamp()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def _moment(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def entry_row(entry: LibraryEntry) -> str:
+    """Return a title's line of the stored text."""
+    ids = {key: value for key, value in entry.ids.items() if key != "simkl"}
+    row = [
+        entry.simkl_id,
+        _MEDIA_TYPE_CODES[entry.media_type],
+        _LIST_CODES[entry.status] if entry.status is not None else None,
+        entry.title,
+        entry.year,
+        entry.runtime,
+        entry.poster,
+        entry.fanart,
+        ids or None,
+        _seconds(entry.added_at),
+        _seconds(entry.last_watched_at),
+        entry.watched_episodes,
+        entry.total_episodes,
+        entry.not_aired_episodes,
+        entry.last_watched,
+        entry.next_to_watch,
+        _seconds(entry.next_episode_aired_at),
+        entry.next_episode_title,
+        entry.user_rating,
+        _seconds(entry.user_rated_at),
+        entry.anime_type,
+    ]
+    end = len(row)
+    while end > _REQUIRED and row[end - 1] == _DEFAULTS[end - 1]:
+        end -= 1
+    return json_bytes(row[:end]).decode()
+
+
+def entry_from_row(line: str) -> LibraryEntry:
+    """Rebuild a title from its stored line; raises on a malformed one."""
+    row = json_loads(line)
+    if not isinstance(row, list) or len(row) < _REQUIRED:
+        msg = f"Not a stored title: {line[:40]}"
+        raise ValueError(msg)
+    (
+        simkl_id,
+        media_type,
+        status,
+        title,
+        year,
+        runtime,
+        poster,
+        fanart,
+        ids,
+        added_at,
+        last_watched_at,
+        watched,
+        total,
+        not_aired,
+        last_watched,
+        next_to_watch,
+        next_aired_at,
+        next_title,
+        user_rating,
+        user_rated_at,
+        anime_type,
+    ) = row + _DEFAULTS[len(row) :]
+    return LibraryEntry(
+        simkl_id=int(simkl_id),
+        media_type=MEDIA_TYPES[media_type],
+        status=LISTS[status] if status is not None else None,
+        title=str(title),
+        year=year,
+        runtime=runtime,
+        poster=poster,
+        fanart=fanart,
+        ids={"simkl": int(simkl_id), **(ids or {})},
+        added_at=_moment(added_at),
+        last_watched_at=_moment(last_watched_at),
+        watched_episodes=watched,
+        total_episodes=total,
+        not_aired_episodes=not_aired,
+        last_watched=last_watched,
+        next_to_watch=next_to_watch,
+        next_episode_aired_at=_moment(next_aired_at),
+        next_episode_title=next_title,
+        user_rating=user_rating,
+        user_rated_at=_moment(user_rated_at),
+        anime_type=anime_type,
+    )
+
+
+def entry_from_v1(data: dict[str, Any]) -> LibraryEntry:
+    """Read a title stored by version 1 (an object of named fields); raises when malformed."""
+    status = data.get("status")
+    return LibraryEntry(
+        simkl_id=int(data["simkl_id"]),
+        media_type=MediaType(data["media_type"]),
+        title=str(data["title"]),
+        year=data.get("year"),
+        status=ListStatus(status) if status else None,
+        poster=data.get("poster"),
+        fanart=data.get("fanart"),
+        runtime=data.get("runtime"),
+        ids=dict(data.get("ids") or {}),
+        added_at=datetime_from_json(data.get("added_at")),
+        last_watched_at=datetime_from_json(data.get("last_watched_at")),
+        user_rating=data.get("user_rating"),
+        user_rated_at=datetime_from_json(data.get("user_rated_at")),
+        last_watched=data.get("last_watched"),
+        next_to_watch=data.get("next_to_watch"),
+        watched_episodes=int(data.get("watched_episodes") or 0),
+        total_episodes=int(data.get("total_episodes") or 0),
+        not_aired_episodes=int(data.get("not_aired_episodes") or 0),
+        anime_type=data.get("anime_type"),
+        next_episode_title=data.get("next_episode_title"),
+        next_episode_aired_at=datetime_from_json(data.get("next_episode_aired_at")),
+    )
+
+
+def playback_to_json(entry: PlaybackEntry) -> dict[str, Any]:
+    """Return a paused session as stored (the same in versions 1 and 2)."""
+    return {
+        "playback_id": entry.playback_id,
+        "media_type": entry.media_type.value,
+        "progress": entry.progress,
+        "paused_at": datetime_to_json(entry.paused_at),
+        "title": entry.title,
+        "year": entry.year,
+        "simkl_id": entry.simkl_id,
+        "poster": entry.poster,
+        "season": entry.season,
+        "episode": entry.episode,
+        "episode_title": entry.episode_title,
+    }
+
+
+def playback_from_json(data: dict[str, Any]) -> PlaybackEntry:
+    """Rebuild a paused session from the store; raises on a malformed record."""
+    return PlaybackEntry(
+        playback_id=int(data["playback_id"]),
+        media_type=MediaType(data["media_type"]),
+        progress=float(data["progress"]),
+        paused_at=datetime_from_json(data.get("paused_at")),
+        title=str(data["title"]),
+        year=data.get("year"),
+        simkl_id=data.get("simkl_id"),
+        poster=data.get("poster"),
+        season=data.get("season"),
+        episode=data.get("episode"),
+        episode_title=data.get("episode_title"),
+    )
+
+
+def _stored(library: Library, rows: list[str]) -> dict[str, Any]:
+    return {
+        "account": library.account.to_json(),
+        "activities": library.activities.to_dict() if library.activities else None,
+        "playback": [playback_to_json(entry) for entry in library.playback.values()],
+        "items": "\n".join(rows),
+    }
+
+
+def _header(data: dict[str, Any]) -> Library:
+    """Read what versions 1 and 2 store alike: the account, activities and sessions."""
+    activities = data.get("activities")
+    playback = (playback_from_json(item) for item in data["playback"])
+    return Library(
+        account=Account.from_json(data["account"]),
+        activities=Activities.from_dict(activities) if activities else None,
+        playback={entry.playback_id: entry for entry in playback},
+    )
+
+
+class LibraryStore(CacheStore):
+    """The stored library of one account."""
+
+    def __init__(self, hass: HomeAssistant, key: str) -> None:
+        """Store the library under `key`."""
+        super().__init__(hass, key, what="library", version=LIBRARY_STORAGE_VERSION)
+        # Each title's stored line, with the entry it was made from.
+        self._rows: dict[int, tuple[LibraryEntry, str]] = {}
+        # The latest library handed over, and the titles changed since the last write
+        # (None: not known, compare every entry).
+        self._latest: Library | None = None
+        self._pending: set[int] | None = None
+
+    async def async_load_library(self) -> Library | None:
+        """Return the stored library; None when there is none or it cannot be used."""
+        return await self.async_load_copy(self._read)
+
+    def _read(self, data: dict[str, Any]) -> Library:
+        library = _header(data)
+        text = data["items"]
+        if not isinstance(text, str):
+            msg = "The stored titles are not a text"
+            raise TypeError(msg)
+        rows = {}
+        for line in text.splitlines():
+            entry = entry_from_row(line)
+            rows[entry.simkl_id] = (entry, line)
+        library.add(entry for entry, _ in rows.values())
+        self._rows, self._latest, self._pending = rows, library, set()
+        return library
+
+    def async_delay_save_library(self, library: Library) -> None:
+        """Write `library` within a minute, with whatever changes after it meanwhile."""
+        self._note(library)
+        self.async_delay_save(self._write, LIBRARY_SAVE_DELAY.total_seconds())
+
+    async def async_save_library(self, library: Library) -> None:
+        """Write `library` now."""
+        self._note(library)
+        await self.async_save(self._write())
+
+    def _note(self, library: Library) -> None:
+        changed = library.changes_since(self._latest) if self._latest is not None else None
+        if changed is None or self._pending is None:
+            self._pending = None
+        else:
+            self._pending |= changed
+        self._latest = library
+
+    def _write(self) -> dict[str, Any]:
+        library = self._latest
+        assert library is not None
+        items = library.items
+        if self._pending is None:
+            self._pending = {
+                simkl_id
+                for simkl_id, entry in items.items()
+                if (row := self._rows.get(simkl_id)) is None or row[0] is not entry
+            } | (self._rows.keys() - items.keys())
+        for simkl_id in self._pending:
+            if (entry := items.get(simkl_id)) is None:
+                self._rows.pop(simkl_id, None)
+            else:
+                self._rows[simkl_id] = (entry, entry_row(entry))
+        self._pending = set()
+        return _stored(library, [row for _, row in self._rows.values()])
+
+    @override
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Rewrite a version 1 copy (an object per title) in the version 2 shape."""
+        if old_major_version != 1:
+            return {}
+        try:
+            library = _header(old_data)
+            rows = [entry_row(entry_from_v1(item)) for item in old_data["items"]]
+        except KeyError, TypeError, ValueError, AttributeError:
+            self.warn_unknown_format()
+            return {}
+        return _stored(library, rows)
