@@ -156,7 +156,7 @@ async def test_accounts_share_the_calendar_files(
     assert calendar_requests(fake_simkl) == []
 
     week = ("2026-11-18T00:00:00+00:00", "2026-11-25T00:00:00+00:00")
-    assert await _events(hass, *week, entity_id="calendar.bob_upcoming") == ["One Piece E1151"]
+    assert await _events(hass, *week, entity_id="calendar.bob_releases") == ["One Piece E1151"]
     assert len(await _events(hass, *week)) > 1  # alice's titles
 
     for hours in (6.5, 13):
