@@ -110,8 +110,12 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
     @property
     @override
     def available(self) -> bool:
-        """Return whether the library and the calendar files are usable."""
-        return super().available and self.upcoming.last_update_success
+        """Return whether the calendar files are usable.
+
+        A failed library poll leaves the last synced library in place, so what the
+        calendar shows is still right: it stays available, unlike the library's sensors.
+        """
+        return self.upcoming.last_update_success
 
     @property
     @override

@@ -29,6 +29,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .api import (
     AllItems,
     Extended,
+    LibraryItem,
     ListStatus,
     MediaActivities,
     MediaType,
@@ -100,14 +101,19 @@ def _moved(old: datetime | None, new: datetime | None) -> bool:
     return new is not None and new != old
 
 
-async def _complete(answer: Awaitable[AllItems], what: str) -> AllItems:
-    """Return a list that is diffed against the library, so must be read in full."""
+async def _complete(answer: Awaitable[AllItems], media_type: MediaType) -> list[LibraryItem]:
+    """Return the items of a type, all of them readable.
+
+    Skipped, an entry that could not be read would be a change missed for good (the
+    timestamps move on), or in a diff a title taken as removed.
+    """
     items = await answer
-    if items.unread:
-        # Diffed, the entries that could not be read would be taken as removed.
-        msg = f"Simkl sent {items.unread} unreadable entries in {what}"
+    typed = items.items(media_type)
+    unread = items.unread + sum(item.media.ids.simkl is None for item in typed)
+    if unread:
+        msg = f"Simkl sent {unread} unreadable entries of {media_type}"
         raise SimklConnectionError(msg)
-    return items
+    return typed
 
 
 def request_refused_issue_id(entry_id: str) -> str:
@@ -266,8 +272,10 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         library.replace_playback(await self.client.get_playback())
 
     async def _async_full_sync_type(self, library: Library, media_type: MediaType) -> None:
-        items = await self.client.get_all_items(media_type, next_watch_info=True)
-        library.replace_type(media_type, items.items(media_type))
+        items = await _complete(
+            self.client.get_all_items(media_type, next_watch_info=True), media_type
+        )
+        library.replace_type(media_type, items)
 
     async def _async_sync_type(
         self,
@@ -291,19 +299,17 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         if unexplained or any(
             _moved(old.status(status), new.status(status)) for status in ListStatus
         ):
-            delta = await self.client.get_all_items(
+            delta = self.client.get_all_items(
                 media_type, date_from=old.all - DATE_FROM_OVERLAP, next_watch_info=True
             )
-            library.upsert(delta.items(media_type))
+            library.upsert(await _complete(delta, media_type))
         if _moved(old.removed_from_list, new.removed_from_list):
             remaining = await _complete(
                 self.client.get_all_items(media_type, extended=Extended.SIMKL_IDS_ONLY),
-                f"the {media_type} ids",
+                media_type,
             )
-            ids = {item.media.ids.simkl for item in remaining.items(media_type)}
+            ids = {item.media.ids.simkl for item in remaining}
             library.keep_only(media_type, {simkl_id for simkl_id in ids if simkl_id is not None})
         if _moved(old.rated_at, new.rated_at):
-            rated = await _complete(
-                self.client.get_ratings(media_type), f"the {media_type} ratings"
-            )
-            library.apply_ratings(media_type, rated.items(media_type))
+            rated = await _complete(self.client.get_ratings(media_type), media_type)
+            library.apply_ratings(media_type, rated)

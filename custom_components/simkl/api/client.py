@@ -209,10 +209,15 @@ class SimklClient:
         path = "/sync/playback" + (f"/{kind}" if kind is not None else "")
         params = {"date_from": format_datetime(date_from)} if date_from is not None else None
         response = await self._transport.request("GET", f"{self._api_url}{path}", params=params)
-        if response.data not in (None, {}) and not isinstance(response.data, list):
+        data = response.data
+        if data is None or data == {}:
+            return []
+        sessions = parse_list(PlaybackSession.from_dict, data)
+        if not isinstance(data, list) or len(sessions) != len(data):
+            # Replacing the paused sessions with a list missing some would drop those.
             msg = f"Unexpected answer from Simkl (GET {path}): not a list of sessions"
             raise SimklConnectionError(msg)
-        return parse_list(PlaybackSession.from_dict, response.data)
+        return sessions
 
     async def delete_playback(self, playback_id: int) -> None:
         """Delete a paused playback; raises SimklNotFoundError when it does not exist."""
