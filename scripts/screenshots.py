@@ -387,7 +387,8 @@ async def report_repairs(hass: HomeAssistant) -> None:
     """Fail on a Simkl repair issue; list the others (Home Assistant's own, for the notes)."""
     issues = (await hass.command("repairs/list_issues"))["issues"]
     for issue in issues:
-        print(f"Repair issue of {issue['domain']}: {issue['translation_key']}")
+        details = issue.get("translation_placeholders") or {}
+        print(f"Repair issue of {issue['domain']}: {issue['translation_key']} {details}")
     if ours := [issue for issue in issues if issue["domain"] == "simkl"]:
         raise ShotError(f"the demo account has repair issues: {ours}")
 

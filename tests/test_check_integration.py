@@ -17,6 +17,7 @@ from scripts.integration_checks import RULES, check
 from scripts.integration_checks.model import Project
 
 ROOT = Path(__file__).resolve().parent.parent
+VERSION = json.loads((ROOT / "custom_components/simkl/manifest.json").read_text())["version"]
 COPIED = ("custom_components", "hacs.json", "README.md", "info.md", "LICENSE", "pyproject.toml")
 COPIED_TOO = ("CHANGELOG.md",)
 
@@ -434,8 +435,8 @@ BREAKS: list[tuple[str, str, Callable[[Checkout], object], str]] = [
     (
         "changelog-version",
         "project:changelog",
-        lambda c: c.replace("CHANGELOG.md", "## [0.1.0]", "## [0.0.9]"),
-        "no section for version 0.1.0",
+        lambda c: c.replace("CHANGELOG.md", f"## [{VERSION}]", "## [0.0.9]"),
+        f"no section for version {VERSION}",
     ),
     (
         "changelog-unreleased",
