@@ -8,13 +8,14 @@ that follows sees the same change, and the feed drops that second sighting.
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, callback
 
 from .api import POSTER_MEDIUM, ImageKind, ListStatus
+from .const import NEVER
 from .library import Episode, Library, LibraryEntry, parse_episode_code
 
 if TYPE_CHECKING:
@@ -26,8 +27,6 @@ MAX_AWAITED: Final = 256
 
 # How many changes are held while nothing listens (the activity event is disabled).
 MAX_HELD: Final = 256
-
-_NEVER: Final = datetime.min.replace(tzinfo=UTC)
 
 
 class ActivityType(StrEnum):
@@ -94,7 +93,7 @@ def _watched(old: LibraryEntry, new: LibraryEntry) -> bool:
     if new.is_movie:
         if new.status is not ListStatus.COMPLETED:
             return False
-        later = (new.last_watched_at or _NEVER) > (old.last_watched_at or _NEVER)
+        later = (new.last_watched_at or NEVER) > (old.last_watched_at or NEVER)
         return old.status is not ListStatus.COMPLETED or later
     return new.watched_episodes > old.watched_episodes
 
@@ -140,7 +139,7 @@ def episodes_aired_between(
         }
         if (following := entry.next_episode) is not None:
             candidates.setdefault((following.season, following.number), following)
-        for episode in sorted(candidates.values(), key=lambda found: found.aired_at or _NEVER):
+        for episode in sorted(candidates.values(), key=lambda found: found.aired_at or NEVER):
             if (
                 episode.aired_at is not None
                 and start < episode.aired_at <= end

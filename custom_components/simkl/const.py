@@ -1,6 +1,6 @@
 """Constants shared by the Simkl integration's modules."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import logging
 from typing import Final
 
@@ -54,3 +54,6 @@ STORAGE_SAVE_DELAY: Final = timedelta(seconds=5)
 SIMKL_WEB_URL: Final = "https://simkl.com"
 # Where an app's client id is registered.
 SIMKL_DEVELOPER_URL: Final = f"{SIMKL_WEB_URL}/settings/developer"
+
+# Sorts what has no date before every dated item (after it in a newest-first order).
+NEVER: Final = datetime.min.replace(tzinfo=UTC)

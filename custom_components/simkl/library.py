@@ -5,7 +5,7 @@ coordinator fills it from the API; entities, the calendar and diagnostics only r
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 import re
 from typing import TYPE_CHECKING, Any, Self
 import weakref
@@ -19,13 +19,12 @@ from .api import (
     UserSettings,
     is_unknown_date,
 )
-from .const import SIMKL_WEB_URL
+from .const import NEVER, SIMKL_WEB_URL
 from .library_index import LibraryIndex
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
-_NEVER = datetime.min.replace(tzinfo=UTC)
 _EPISODE_CODE = re.compile(r"^(?:S(?P<season>\d+))?E(?P<episode>\d+)$", re.IGNORECASE)
 
 
@@ -212,7 +211,7 @@ class LibraryEntry:
                 for episode in aired
                 if episode.aired_by(now) and not self.has_watched(episode.season, episode.number)
             ),
-            key=lambda episode: episode.aired_at or _NEVER,
+            key=lambda episode: episode.aired_at or NEVER,
         )
         unwatched = max(self.aired_unwatched, len(since))
         following = self.next_episode

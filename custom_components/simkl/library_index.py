@@ -6,10 +6,11 @@ touched.
 """
 
 from collections.abc import Collection, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .api import ListStatus, MediaType
+from .const import NEVER
 
 if TYPE_CHECKING:
     from .library import LibraryEntry
@@ -18,7 +19,6 @@ type ListKey = tuple[MediaType, ListStatus | None]
 type Sums = tuple[int, int, int]
 """Episodes watched, movies watched, minutes watched."""
 
-_NEVER = datetime.min.replace(tzinfo=UTC)
 _NOTHING: Sums = (0, 0, 0)
 
 
@@ -33,7 +33,7 @@ def _plus(sums: Sums, other: Sums) -> Sums:
 
 
 def _watched_at(entry: LibraryEntry) -> datetime:
-    return entry.watched_at or _NEVER
+    return entry.watched_at or NEVER
 
 
 class LibraryIndex:

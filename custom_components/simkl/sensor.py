@@ -5,8 +5,7 @@ Every value is computed from the synced library; no sensor makes an API call.
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cached_property
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.components.sensor import (
@@ -22,13 +21,9 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.util import dt as dt_util
 
 from .api import (
-    FANART_MOBILE,
-    POSTER_MEDIUM,
-    ImageKind,
     ListStatus,
     MediaType,
 )
-from .calendar_join import ImageUrl
 from .card import (
     NEXT_TO_WATCH_CARD_DEFAULTS,
     UPCOMING_CARD_DEFAULTS,
@@ -37,14 +32,14 @@ from .card import (
 )
 from .const import CONF_LISTS, DEFAULT_LISTS, MOVIE_LISTS
 from .entity import SimklEntity, selected_media_types
-from .library import Library, LibraryEntry, PlaybackEntry, UpNext, episode_code
+from .library import episode_code
+from .library_view import LibraryView
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .calendar_join import UpcomingItem
     from .coordinator import SimklDataUpdateCoordinator
     from .data import SimklConfigEntry
     from .upcoming import SimklUpcomingCoordinator
@@ -60,84 +55,6 @@ ATTRIBUTES_MAX_BYTES: Final = 14 * 1024
 # Lists that few people keep up to date: their sensors start disabled.
 _RARE_LISTS: Final = frozenset({ListStatus.HOLD, ListStatus.DROPPED})
 _EPISODIC: Final = frozenset({MediaType.SHOWS, MediaType.ANIME})
-_NEVER: Final = datetime.min.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class LibraryView:
-    """The synced library at one moment, limited to the media types the options select.
-
-    A sensor builds one for each update; the state and the attributes read the same lists,
-    so each is computed once.
-    """
-
-    library: Library
-    media_types: frozenset[MediaType]
-    image_url: ImageUrl
-    calendar: SimklUpcomingCoordinator
-    now: datetime
-
-    @cached_property
-    def upcoming(self) -> list[UpcomingItem]:
-        """Return the episodes and releases of the upcoming window, soonest first."""
-        return [item for item in self.calendar.upcoming() if item.media_type in self.media_types]
-
-    @cached_property
-    def next_to_watch(self) -> list[tuple[LibraryEntry, UpNext]]:
-        """Return the shows and anime being watched that have an aired, unwatched episode.
-
-        Most recently watched first, as in a "continue watching" row.
-        """
-        next_episode = self.calendar.up_next_at(self.now)
-        waiting = [
-            (entry, up_next)
-            for media_type in self.media_types
-            for entry in self.library.entries(media_type, ListStatus.WATCHING)
-            if (up_next := next_episode(entry))
-        ]
-        waiting.sort(key=lambda pair: pair[0].title)
-        waiting.sort(
-            key=lambda pair: pair[0].watched_at or pair[0].added_at or _NEVER, reverse=True
-        )
-        return waiting
-
-    def listed(self, session: PlaybackEntry) -> LibraryEntry | None:
-        """Return the library entry of a session's title."""
-        return self.library.items.get(session.simkl_id) if session.simkl_id else None
-
-    def media_type_of(self, session: PlaybackEntry) -> MediaType:
-        """Return a session's type; the library knows anime that playback files as shows."""
-        listed = self.listed(session)
-        return listed.media_type if listed is not None else session.media_type
-
-    @cached_property
-    def paused(self) -> list[PlaybackEntry]:
-        """Return the paused sessions, most recently paused first."""
-        sessions = [
-            session
-            for session in self.library.playback.values()
-            if self.media_type_of(session) in self.media_types
-        ]
-        sessions.sort(key=lambda session: session.paused_at or _NEVER, reverse=True)
-        return sessions
-
-    @cached_property
-    def last_watched(self) -> LibraryEntry | None:
-        """Return the most recently watched entry with a known date."""
-        return self.library.last_watched(self.media_types)
-
-    def poster(self, path: str | None) -> str | None:
-        """Return a poster URL (340 px wide)."""
-        return self.image_url(ImageKind.POSTER, path, POSTER_MEDIUM)
-
-    def session_poster(self, session: PlaybackEntry) -> str | None:
-        """Return the poster of a session's title, from the library when the session has none."""
-        listed = self.listed(session)
-        return self.poster(session.poster or (listed.poster if listed else None))
-
-    def fanart(self, path: str | None) -> str | None:
-        """Return a fanart URL (960 x 540)."""
-        return self.image_url(ImageKind.FANART, path, FANART_MOBILE)
 
 
 def fit_listing(

@@ -7,7 +7,7 @@ Simkl refuses the write.
 """
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
@@ -22,11 +22,11 @@ from homeassistant.util import dt as dt_util
 
 from .api import Ids, ListStatus, MediaType, SyncEpisodeNumber, SyncItem, SyncRequest, SyncSeason
 from .changes import Activity, entry_changes
-from .const import DOMAIN
+from .const import DOMAIN, NEVER
 from .entity import SimklEntity, selected_media_types
 from .errors import simkl_read_errors
 from .library import LibraryEntry, UpNext
-from .sensor import LibraryView
+from .library_view import LibraryView
 from .title_search import async_find_title
 from .write_store import SyncEndpoint, SyncWrite
 
@@ -44,7 +44,6 @@ PARALLEL_UPDATES = 0
 WATCHLIST: Final = EntityDescription(key="watchlist", translation_key="watchlist")
 UP_NEXT: Final = EntityDescription(key="up_next", translation_key="up_next")
 
-_NEVER: Final = datetime.min.replace(tzinfo=UTC)
 _EPISODIC: Final = frozenset({MediaType.SHOWS, MediaType.ANIME})
 
 
@@ -238,7 +237,7 @@ class SimklWatchlist(SimklTodoList):
             if entry.media_type in self._media_types
         ]
         planned.sort(key=lambda entry: entry.title)
-        planned.sort(key=lambda entry: entry.added_at or _NEVER, reverse=True)
+        planned.sort(key=lambda entry: entry.added_at or NEVER, reverse=True)
         return [self._item(entry) for entry in planned]
 
     @override
