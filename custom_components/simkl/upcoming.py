@@ -33,11 +33,13 @@ from .calendar_join import (
     AiredEpisodes,
     CalendarSelection,
     JoinedFile,
+    Slot,
     UpcomingItem,
     UpNextCache,
     in_air_order,
+    microseconds,
 )
-from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER
+from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER, NEVER
 from .coordinator import SimklDataUpdateCoordinator
 from .errors import request_failed, translate_errors
 from .storage import CacheStore, legacy_calendar_store_key
@@ -217,21 +219,22 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
 
         The rolling files win over the archives where they cover the time.
         """
-        found = {
-            item.uid: item
+        found: dict[str, Slot] = {
+            slot.uid: slot
             for joined in self._rolling_joined()
-            for item in joined.between(start, end)
+            for slot in joined.between(start, end)
         }
         for key in set(self._archive_keys(self.files, start, end)):
             if (archive := self._calendar_files.get(key)) is None:
                 continue
+            # Without its rolling file, a kind's archives cover every time.
             rolling = self.files.get(key.kind)
-            for item in self._joined(key, archive).between(start, end):
-                if item.uid in found:
-                    continue
-                if rolling is None or not rolling.coverage[0] <= item.start < rolling.coverage[1]:
-                    found[item.uid] = item
-        return sorted(found.values(), key=in_air_order)
+            covered = rolling.coverage if rolling else (NEVER, NEVER)
+            covered_from, covered_until = (microseconds(moment) for moment in covered)
+            for slot in self._joined(key, archive).between(start, end):
+                if slot.uid not in found and not covered_from <= slot.start_us < covered_until:
+                    found[slot.uid] = slot
+        return [slot.item for slot in sorted(found.values())]
 
     def upcoming(self) -> list[UpcomingItem]:
         """Return what is on or coming in the upcoming window (the `upcoming_days` option)."""
