@@ -41,7 +41,7 @@ included) over mutants run; `--min-score` exits non-zero below it.
 import argparse
 import ast
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import os
 from pathlib import Path
 import random
@@ -102,6 +102,8 @@ class Mutant:
     lines: tuple[int, ...]
     import_time: bool
     excluded: bool
+    # The module-level names the mutated statement assigns.
+    assigns: tuple[str, ...] = ()
 
     def apply(self, source: bytes) -> bytes:
         """The module's source with this change."""
@@ -122,6 +124,7 @@ class _Finder:
         self._lines: tuple[int, ...] = ()
         self._import_time = False
         self._excluded = False
+        self._assigns: tuple[str, ...] = ()
 
     def offset(self, line: int, column: int) -> int:
         """The byte offset of a (1-based line, byte column) position."""
@@ -147,6 +150,7 @@ class _Finder:
                 lines=self._lines,
                 import_time=self._import_time,
                 excluded=self._excluded,
+                assigns=self._assigns,
             )
         )
 
@@ -188,6 +192,10 @@ class _Finder:
         self._lines = tuple(range(node.lineno, node.end_lineno + 1)) if simple else (node.lineno,)
         self._import_time = not in_function
         self._excluded = _is_logging(node)
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        self._assigns = tuple(
+            target.id for target in targets if not in_function and isinstance(target, ast.Name)
+        )
         if in_function and simple:
             self.drop(node)
         for name, value in ast.iter_fields(node):
@@ -317,12 +325,34 @@ def _is_logging(node: ast.stmt) -> bool:
     )
 
 
+def _lines_using(tree: ast.Module) -> dict[str, set[int]]:
+    """For each name, the lines inside functions that read it."""
+    uses: dict[str, set[int]] = {}
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    uses.setdefault(node.id, set()).add(node.lineno)
+    return uses
+
+
 def find_mutants(source: bytes) -> list[Mutant]:
-    """Every mutant of a module's source that still compiles, in source order."""
+    """Every mutant of a module's source that still compiles, in source order.
+
+    A mutant of a module-level constant is tested by the tests of the lines that read it;
+    another change at import (a class body, a constant only other modules read) by every test
+    of the module.
+    """
+    tree = ast.parse(source)
     finder = _Finder(source)
-    finder.body(ast.parse(source).body, in_function=False)
+    finder.body(tree.body, in_function=False)
+    uses = _lines_using(tree)
     mutants = []
-    for mutant in sorted(finder.mutants, key=lambda m: (m.start, m.operator)):
+    for found in sorted(finder.mutants, key=lambda m: (m.start, m.operator)):
+        mutant = found
+        if found.assigns and all(name in uses for name in found.assigns):
+            lines = sorted(set().union(*(uses[name] for name in found.assigns)))
+            mutant = replace(found, lines=tuple(lines), import_time=False)
         try:
             compile(mutant.apply(source), "<mutant>", "exec")
         except SyntaxError:
