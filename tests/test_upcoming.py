@@ -530,7 +530,7 @@ def test_episode_without_a_number() -> None:
     [item] = join_library([airing], library, selection, lambda kind, path, size: None)
     assert item.uid == "simkl-2-2026-11-20"
     assert item.number is None
-    assert Airing.from_json(airing.to_json()) == airing
+    assert Airing.from_dict(airing.to_dict()) == airing
 
 
 def test_only_followed_shows_have_calendar_episodes() -> None:
