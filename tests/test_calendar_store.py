@@ -16,7 +16,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.simkl.calendar_files import CALENDAR_SAVE_DELAY
 from custom_components.simkl.storage import CALENDAR_STORE_KEY
-from tests.conftest import CALENDAR_ENTITY_ID, advance_time, calendar_requests, setup_integration
+from tests.conftest import (
+    CALENDAR_ENTITY_ID,
+    advance_time,
+    calendar_events,
+    calendar_requests,
+    setup_integration,
+)
 from tests.fake_simkl import FakeSimkl
 
 NOW = datetime.fromisoformat("2026-11-18T03:00:00+00:00")
@@ -40,17 +46,8 @@ def _calendar_writes() -> int:
     return sum(call.args[0].key == CALENDAR_STORE_KEY for call in write.call_args_list)
 
 
-async def _get_events(hass: HomeAssistant, start: str, end: str) -> list[str]:
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {"entity_id": CALENDAR_ENTITY_ID, "start_date_time": start, "end_date_time": end},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    events: list[dict[str, Any]] = response[CALENDAR_ENTITY_ID]["events"]  # type: ignore[index,assignment]
-    return [event["summary"] for event in events]
+async def _get_events(hass: HomeAssistant, start: str, end: str) -> list[dict[str, Any]]:
+    return await calendar_events(hass, start_date_time=start, end_date_time=end)
 
 
 async def test_files_written_at_most_once_a_minute(
