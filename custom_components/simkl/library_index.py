@@ -66,6 +66,15 @@ class LibraryIndex:
             if latest is None or entry.watched_at > _watched_at(latest):
                 self._latest[entry.media_type] = entry
 
+    def replace(self, old: LibraryEntry, new: LibraryEntry) -> None:
+        """Count `new` in instead of `old` (the same title)."""
+        latest = self._latest.get(old.media_type) is old
+        self.remove(old)
+        # Watched later than the latest entry was, it is the latest now: no pass to find it.
+        if latest and new.media_type is old.media_type and _watched_at(new) > _watched_at(old):
+            self._latest[new.media_type] = new
+        self.add(new)
+
     def remove(self, entry: LibraryEntry) -> None:
         """Count an entry out."""
         del self._lists[(entry.media_type, entry.status)][entry.simkl_id]
