@@ -14,7 +14,7 @@ from custom_components.simkl.library import Account, Episode, Library, LibraryEn
 from custom_components.simkl.watching import NewEpisodes, UpNextList
 
 if TYPE_CHECKING:
-    from custom_components.simkl.upcoming import SimklUpcomingCoordinator
+    from custom_components.simkl.upcoming import SimklCalendarCoordinator
 
 NOW = datetime(2026, 10, 15, 18, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -139,8 +139,8 @@ def _full_up_next(
     return waiting
 
 
-def _calendar(episodes: Mapping[int, tuple[Episode, ...]]) -> SimklUpcomingCoordinator:
-    return cast("SimklUpcomingCoordinator", Calendar(episodes))
+def _calendar(episodes: Mapping[int, tuple[Episode, ...]]) -> SimklCalendarCoordinator:
+    return cast("SimklCalendarCoordinator", Calendar(episodes))
 
 
 @pytest.mark.parametrize("later", LATER)

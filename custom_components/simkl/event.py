@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates.
 PARALLEL_UPDATES = 0
@@ -76,8 +76,8 @@ class SimklActivityEvent(SimklEntity, EventEntity):
 
     def __init__(
         self,
-        coordinator: SimklDataUpdateCoordinator,
-        calendar: SimklUpcomingCoordinator,
+        coordinator: SimklLibraryCoordinator,
+        calendar: SimklCalendarCoordinator,
         description: EventEntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
@@ -121,7 +121,7 @@ class SimklActivityEvent(SimklEntity, EventEntity):
         """Announce the episodes of watched titles that aired since the last check."""
         now = dt_util.utcnow()
         new = self._new_episodes.aired_between(
-            self.coordinator.library, self.calendar, self._checked_until, now
+            self.coordinator.current, self.calendar, self._checked_until, now
         )
         self._checked_until = max(now, self._checked_until)
         self._async_fire(new)

@@ -15,7 +15,7 @@ from .library import Library, LibraryEntry, PlaybackEntry, UpNext
 
 if TYPE_CHECKING:
     from .calendar_join import ImageUrl, UpcomingItem
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
     from .watching import UpNextList
 
 
@@ -31,7 +31,7 @@ class LibraryView:
     library: Library
     media_types: frozenset[MediaType]
     image_url: ImageUrl
-    calendar: SimklUpcomingCoordinator
+    calendar: SimklCalendarCoordinator
     now: datetime
     up_next: UpNextList
 

@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates; writes queue on their own.
 PARALLEL_UPDATES = 0
@@ -149,8 +149,8 @@ class SimklTodoList(SimklEntity, TodoListEntity):
 
     def __init__(
         self,
-        coordinator: SimklDataUpdateCoordinator,
-        calendar: SimklUpcomingCoordinator,
+        coordinator: SimklLibraryCoordinator,
+        calendar: SimklCalendarCoordinator,
         description: EntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
@@ -204,7 +204,7 @@ class SimklTodoList(SimklEntity, TodoListEntity):
     def _entry(self, uid: str | None) -> LibraryEntry:
         """Return the library entry of an item's uid (the Simkl id before any `-`)."""
         simkl_id = (uid or "").partition("-")[0]
-        entry = self.coordinator.library.items.get(int(simkl_id)) if simkl_id.isdigit() else None
+        entry = self.coordinator.current.items.get(int(simkl_id)) if simkl_id.isdigit() else None
         if entry is None:
             raise _unknown_item(uid or "")
         return entry
@@ -273,7 +273,7 @@ class SimklWatchlist(SimklTodoList):
     @override
     def _library_items(self) -> list[TodoItem]:
         """Return the titles planned, newest first."""
-        library = self.coordinator.library
+        library = self.coordinator.current
         changed = changed_titles(library, self._library)
         if changed is None:
             self._planned.clear()
@@ -300,7 +300,7 @@ class SimklWatchlist(SimklTodoList):
         with simkl_read_errors(self.hass, entry):
             hit = await async_find_title(self.coordinator.client, name, self._media_types)
         result = hit.result
-        listed = self.coordinator.library.items.get(hit.simkl_id)
+        listed = self.coordinator.current.items.get(hit.simkl_id)
         if listed is not None and listed.status is ListStatus.PLAN_TO_WATCH:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -393,7 +393,7 @@ class SimklUpNext(SimklTodoList):
 
     def _up_next(self) -> list[tuple[LibraryEntry, UpNext]]:
         view = LibraryView(
-            self.coordinator.library,
+            self.coordinator.current,
             self._media_types,
             self.coordinator.client.image_url,
             self.calendar,

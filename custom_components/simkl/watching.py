@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from datetime import datetime
 
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .library import Episode, Library, LibraryEntry, UpNext
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 
-def calendar_airings(calendar: SimklUpcomingCoordinator) -> tuple[object, ...]:
+def calendar_airings(calendar: SimklCalendarCoordinator) -> tuple[object, ...]:
     """Return what identifies the calendar files' contents (a new object when a file changes)."""
     return tuple(file.airings for file in calendar.files.values())
 
@@ -68,7 +68,7 @@ class TitleFollower:
         self._due: list[tuple[datetime, int]] = []
 
     def refresh(
-        self, library: Library, calendar: SimklUpcomingCoordinator, moment: datetime
+        self, library: Library, calendar: SimklCalendarCoordinator, moment: datetime
     ) -> None:
         """Bring every title up to date at `moment`."""
         aired = calendar.episodes_by_title()
@@ -136,7 +136,7 @@ class UpNextList(TitleFollower):
         self._titles: OrderedTitles[tuple[LibraryEntry, UpNext]] = OrderedTitles()
 
     def pairs(
-        self, library: Library, calendar: SimklUpcomingCoordinator, now: datetime
+        self, library: Library, calendar: SimklCalendarCoordinator, now: datetime
     ) -> list[tuple[LibraryEntry, UpNext]]:
         """Return each title and its next episode (the same list while nothing changes)."""
         self.refresh(library, calendar, now)
@@ -169,12 +169,12 @@ class UpNextList(TitleFollower):
 # The up-next lists of each account's library, by media types: the next-to-watch sensor and
 # the up-next to-do list show the same titles, worked out once.
 _UP_NEXT_LISTS: WeakKeyDictionary[
-    SimklDataUpdateCoordinator, dict[frozenset[MediaType], UpNextList]
+    SimklLibraryCoordinator, dict[frozenset[MediaType], UpNextList]
 ] = WeakKeyDictionary()
 
 
 def shared_up_next_list(
-    coordinator: SimklDataUpdateCoordinator, media_types: frozenset[MediaType]
+    coordinator: SimklLibraryCoordinator, media_types: frozenset[MediaType]
 ) -> UpNextList:
     """Return the up-next list of an account's titles of `media_types`."""
     lists = _UP_NEXT_LISTS.setdefault(coordinator, {})
@@ -197,7 +197,7 @@ class NewEpisodes(TitleFollower):
         self._found: list[Activity] = []
 
     def aired_between(
-        self, library: Library, calendar: SimklUpcomingCoordinator, start: datetime, end: datetime
+        self, library: Library, calendar: SimklCalendarCoordinator, start: datetime, end: datetime
     ) -> list[Activity]:
         """Return the unwatched episodes that aired after `start`, up to `end`, in air order
         (then by title).
