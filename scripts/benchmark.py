@@ -465,10 +465,11 @@ def main() -> None:
     results = {}
     for size in (int(size) for size in args.sizes.split(",")):
         results[str(size)] = asyncio.run(_measure_size(size, args.profile))
+        # Saved after each size, so that a long run that fails late keeps what it measured.
+        if args.save:
+            args.save.write_text(json.dumps(results, indent=2))
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     _print(results, baseline)
-    if args.save:
-        args.save.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -196,9 +196,11 @@ class SimklTodoList(SimklEntity, TodoListEntity):
         if listed is self._listed and not shown_changed:
             return False
         self._listed = listed
-        items = [item for item in listed if item.uid not in self._shown]
-        added = [item for item in self._shown.values() if item is not None]
-        self._attr_todo_items = added + items
+        if self._shown:
+            items = [item for item in listed if item.uid not in self._shown]
+            added = [item for item in self._shown.values() if item is not None]
+            listed = added + items
+        self._attr_todo_items = listed
         return True
 
     def _entry(self, uid: str | None) -> LibraryEntry:
