@@ -451,6 +451,8 @@ def run_mutant(copy: Path, tests: list[str], baseline: Baseline, timeout: float 
         "no:cacheprovider",
         "--no-cov",
         f"--timeout={per_test:.0f}",
+        # A hung event loop cannot be interrupted in place: end the whole run.
+        "--timeout-method=thread",
         *tests,
     ]
     with (
@@ -506,6 +508,8 @@ def main() -> int:
     )
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
     args = parser.parse_args()
+    # Stopped from outside: end the test run and delete the copy, as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("Stopped"))
 
     module = args.module.resolve().relative_to(PROJECT)
     source = (PROJECT / module).read_bytes()
