@@ -189,7 +189,10 @@ class _Finder:
             isinstance(value, list) and value and isinstance(value[0], ast.stmt)
             for _, value in ast.iter_fields(node)
         )
-        self._lines = tuple(range(node.lineno, node.end_lineno + 1)) if simple else (node.lineno,)
+        # Coverage may record a condition on any line of its own; a compound statement's lines
+        # are its header's.
+        last = node.end_lineno if simple else _header_end(node)
+        self._lines = tuple(range(node.lineno, last + 1))
         self._import_time = not in_function
         self._excluded = _is_logging(node)
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
@@ -273,6 +276,16 @@ class _Finder:
             start, end = self.start(test), self.end(test)
             segment = self.source[start:end].decode()
             self.add("negate condition", start, end, f"not ({segment})")
+
+
+def _header_end(node: ast.stmt) -> int:
+    """The last line of a compound statement's header (`if (...):`, `with ...:`)."""
+    first_body = min(
+        child[0].lineno
+        for _, child in ast.iter_fields(node)
+        if isinstance(child, list) and child and isinstance(child[0], ast.stmt)
+    )
+    return max(node.lineno, first_body - 1)
 
 
 def _walk(root: ast.expr) -> Iterator[ast.expr]:
