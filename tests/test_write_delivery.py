@@ -67,6 +67,83 @@ def start_action(hass: HomeAssistant, action: str, data: dict[str, Any]) -> asyn
     )
 
 
+async def add_bob(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, alice: MockConfigEntry
+) -> MockConfigEntry:
+    """Link a second account, bob."""
+    bob = fake_simkl.add_user(name="bob", account_id=777)
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="bob",
+        unique_id="777",
+        data={**alice.data, "access_token": fake_simkl.issue_token(bob)},
+    )
+    second.add_to_hass(hass)
+    await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    return second
+
+
+async def test_home_assistant_stop_stops_the_queue_of_every_account(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Home Assistant stopping with a write in flight on each of two accounts: both writes
+    end, and neither account sends what waits behind them."""
+    accounts = [init_integration, await add_bob(hass, fake_simkl, init_integration)]
+    fake_simkl.inject_fault("/sync/history", FaultKind.DELAY, delay=3600, count=2)
+    watched = {"type": "movie", "ids": MATRIX}
+    in_flight = [
+        start_action(hass, "mark_watched", {"config_entry_id": e.entry_id, **watched})
+        for e in accounts
+    ]
+    await until_sent(fake_simkl, 2)
+    rating = {"type": "movie", "ids": MATRIX, "rating": 7}
+    behind = [
+        start_action(hass, "rate", {"config_entry_id": e.entry_id, **rating}) for e in accounts
+    ]
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+    stopping = hass.async_create_task(hass.async_stop())
+    for _ in range(10):
+        await asyncio.sleep(0)
+    fake_simkl.release_delayed()
+    await stopping
+    await wait(hass, freezer, WRITE_LOCK)
+    await wait(hass, freezer, WRITE_LOCK)
+
+    assert [(await task)["status"] for task in in_flight] == ["sent", "sent"]
+    assert [(await task)["status"] for task in behind] == ["queued", "queued"]
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"] * 2
+
+
+async def test_each_account_has_its_own_refusal_issue(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Refused writes of two accounts raise one repair issue each; removing an account
+    removes its issue only."""
+    second = await add_bob(hass, fake_simkl, init_integration)
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=403, count=None, method="POST")
+
+    for entry in (init_integration, second):
+        rating = {"type": "movie", "ids": MATRIX, "rating": 5}
+        await call(hass, "rate", {"config_entry_id": entry.entry_id, **rating})
+
+    accounts = [issue.translation_placeholders["account"] for issue in issues(issue_registry)]
+    assert sorted(accounts) == ["alice", "bob"]
+    await hass.config_entries.async_remove(second.entry_id)
+    await hass.async_block_till_done()
+    assert [issue.translation_placeholders["account"] for issue in issues(issue_registry)] == [
+        "alice"
+    ]
+
+
 @pytest.mark.parametrize(
     ("kind", "status"),
     [(FaultKind.EMPTY, 201), (FaultKind.MALFORMED, 200), (FaultKind.HTML, 200)],

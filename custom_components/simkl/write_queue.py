@@ -155,8 +155,8 @@ class WriteOutcome:
     result: ScrobbleResult | SyncResult | None = None
 
 
-def _found_count(result: SyncResult) -> int:
-    return sum(result.added.values()) + sum(result.deleted.values())
+def _found_any(result: SyncResult) -> bool:
+    return any(result.added.values()) or any(result.deleted.values())
 
 
 class SimklWriteQueue:
@@ -325,7 +325,7 @@ class SimklWriteQueue:
         self, write: PendingWrite, result: ScrobbleResult | SyncResult | None
     ) -> None:
         if isinstance(result, SyncResult) and result.not_found_count:
-            if not _found_count(result):
+            if not _found_any(result):
                 await self._async_reject(write, result=result)
                 return
             self._hass.bus.async_fire(
