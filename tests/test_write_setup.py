@@ -88,6 +88,28 @@ async def test_writes_queue_while_simkl_is_down_at_start(
     assert stored_writes(hass_storage, mock_config_entry.entry_id) == []
 
 
+@pytest.mark.usefixtures("no_platforms", "no_client_retries")
+async def test_a_write_taken_while_the_entry_retries_setup_is_sent_once(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Simkl's reads fail at start but its writes work: the action's write goes through at
+    once, while the entry waits to retry its setup, and is not sent again."""
+    fake_simkl.inject_fault("/", FaultKind.STATUS, status=503, count=None, method="GET")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+    response = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+
+    assert response["status"] == "sent"
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"]
+    assert stored_writes(hass_storage, mock_config_entry.entry_id) == []
+
+
 @pytest.mark.parametrize("stored_library", [True, False])
 @pytest.mark.usefixtures("no_platforms", "no_client_retries")
 async def test_writes_queue_while_the_token_is_revoked(
