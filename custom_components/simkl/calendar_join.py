@@ -29,7 +29,7 @@ from .const import (
     DEFAULT_CALENDAR_MOVIES,
     SIMKL_WEB_URL,
 )
-from .library import Episode, Library, LibraryEntry, UpNext, episode_code
+from .library import Episode, Library, LibraryEntry, episode_code
 
 if TYPE_CHECKING:
     from .calendar_files import Airing
@@ -409,34 +409,3 @@ class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
     @override
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-_FOREVER = datetime.max.replace(tzinfo=UTC)
-
-
-class UpNextCache:
-    """Each watched title's next episode, worked out again only when something it depends on
-    changed.
-
-    `LibraryEntry.up_next` changes with time only when an air time passes, so its answer is
-    kept until the entry, its aired episodes or the next of their air times changes.
-    """
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self._cached: dict[
-            int, tuple[LibraryEntry, tuple[Episode, ...], datetime, UpNext | None]
-        ] = {}
-
-    def get(self, entry: LibraryEntry, aired: tuple[Episode, ...], now: datetime) -> UpNext | None:
-        """Return `entry.up_next(now, aired)`."""
-        cached = self._cached.get(entry.simkl_id)
-        if cached is not None and cached[0] is entry and cached[1] is aired and now < cached[2]:
-            return cached[3]
-        times = [episode.aired_at for episode in aired if episode.aired_at]
-        if entry.next_episode_aired_at is not None:
-            times.append(entry.next_episode_aired_at)
-        valid_until = min((moment for moment in times if moment > now), default=_FOREVER)
-        found = entry.up_next(now, aired)
-        self._cached[entry.simkl_id] = (entry, aired, valid_until, found)
-        return found

@@ -12,7 +12,7 @@ account keeps its own join (`calendar_join.py`):
   change, so they are fetched once.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
 
@@ -35,7 +35,6 @@ from .calendar_join import (
     JoinedFile,
     Slot,
     UpcomingItem,
-    UpNextCache,
     in_air_order,
     microseconds,
 )
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .data import SimklConfigEntry
-    from .library import Episode, LibraryEntry, UpNext
+    from .library import Episode
 
 # Files are checked only once older than their maximum age (6 hours); the updates in between
 # keep "what is next" current as episodes air.
@@ -94,7 +93,6 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
         )
         self._calendar_files = calendar_files(hass)
         self._joins: dict[FileKey, JoinedFile] = {}
-        self._up_next = UpNextCache()
         self._stale_logged = False
 
     @property
@@ -249,15 +247,6 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
         looks titles up as they are asked for.
         """
         return AiredEpisodes(self.library_coordinator.current, self._rolling_joined())
-
-    def up_next_at(self, now: datetime) -> Callable[[LibraryEntry], UpNext | None]:
-        """Return what tells a title's next episode to watch at `now`, calendar included."""
-        aired = AiredEpisodes(self.library_coordinator.current, self._rolling_joined())
-
-        def up_next(entry: LibraryEntry) -> UpNext | None:
-            return self._up_next.get(entry, aired.of(entry), now)
-
-        return up_next
 
     def next_item(self) -> UpcomingItem | None:
         """Return the item on now, or else the next one, from the rolling files."""
