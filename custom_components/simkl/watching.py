@@ -9,7 +9,6 @@ over every title being watched.
 
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, override
-from weakref import WeakKeyDictionary
 
 from .api import ListStatus, MediaType
 from .changes import Activity, episodes_aired_between
@@ -166,18 +165,12 @@ class UpNextList(TitleFollower):
         self._titles.discard(simkl_id)
 
 
-# The up-next lists of each account's library, by media types: the next-to-watch sensor and
-# the up-next to-do list show the same titles, worked out once.
-_UP_NEXT_LISTS: WeakKeyDictionary[
-    SimklLibraryCoordinator, dict[frozenset[MediaType], UpNextList]
-] = WeakKeyDictionary()
-
-
 def shared_up_next_list(
     coordinator: SimklLibraryCoordinator, media_types: frozenset[MediaType]
 ) -> UpNextList:
-    """Return the up-next list of an account's titles of `media_types`."""
-    lists = _UP_NEXT_LISTS.setdefault(coordinator, {})
+    """Return the up-next list of an account's titles of `media_types`: the next-to-watch
+    sensor and the up-next to-do list show the same titles, worked out once."""
+    lists = coordinator.up_next_lists
     if (found := lists.get(media_types)) is None:
         found = lists[media_types] = UpNextList(media_types)
     return found
