@@ -30,6 +30,7 @@ from tests.write_helpers import (
     store_writes,
     stored_writes,
     wait,
+    wait_in_steps,
 )
 
 if TYPE_CHECKING:
@@ -111,8 +112,7 @@ async def test_home_assistant_stop_stops_the_queue_of_every_account(
     while not stopping.done():  # a held write may reach the fake after a release: again
         fake_simkl.release_delayed()
         await asyncio.sleep(0)
-    await wait(hass, freezer, WRITE_LOCK)
-    await wait(hass, freezer, WRITE_LOCK)
+    await wait_in_steps(hass, freezer, 2 * WRITE_LOCK)
 
     assert [(await task)["status"] for task in in_flight] == ["sent", "sent"]
     assert [(await task)["status"] for task in behind] == ["queued", "queued"]
@@ -213,11 +213,8 @@ async def test_a_later_event_replaces_a_queued_pause_but_not_the_start_in_flight
         fake_simkl.release_delayed()
         await asyncio.sleep(0)
     assert (await start)["status"] == "sent"
-    # The stop then waits out Simkl's write lock after the start, and is sent. The clock moves
-    # in steps shorter than a write's time-out: the client's clock is frozen too, and one long
-    # jump would time out the stop on its way (and leave it waiting for a retry).
-    while not stop.done():
-        await wait(hass, freezer, timedelta(seconds=1))
+    # The stop then waits out Simkl's write lock after the start, and is sent.
+    await wait_in_steps(hass, freezer, WRITE_LOCK)
 
     assert (await stop)["status"] == "sent"
     assert [path for path, _ in applied_writes(fake_simkl)] == ["/scrobble/start", "/scrobble/stop"]
@@ -285,6 +282,9 @@ async def test_stop_with_a_write_in_flight_and_two_queued(
     assert (await in_flight)["status"] == "sent"
     assert [(await task)["status"] for task in behind] == ["queued", "queued"]
     assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"]
+    # Taken while the account stops: no library sync follows it.
+    paths = fake_simkl.request_paths()
+    assert paths[paths.index("POST /sync/history") :] == ["POST /sync/history"]
     assert stored_writes(hass_storage, init_integration.entry_id) == [
         "sync/add_ratings",
         "sync/remove_ratings",
@@ -395,8 +395,7 @@ async def test_refusal_storm_keeps_every_write(
 
     fake_simkl.clear_faults()
     await wait(hass, freezer, timedelta(seconds=160))
-    for _ in range(2):
-        await wait(hass, freezer, WRITE_LOCK)
+    await wait_in_steps(hass, freezer, 2 * WRITE_LOCK)
 
     assert [body["movies"][0]["rating"] for _, body in applied_writes(fake_simkl)] == [6, 7, 8]
     assert stored_writes(hass_storage, init_integration.entry_id) == []
@@ -719,8 +718,7 @@ async def test_one_warning_when_writes_wait_and_one_line_when_simkl_answers(
 
     fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=503, method="POST")
     await call(hass, "rate", {"type": "movie", "ids": INCEPTION, "rating": 8})
-    await wait(hass, freezer, WRITE_LOCK)
-    await wait(hass, freezer, WRITE_LOCK)
+    await wait_in_steps(hass, freezer, 2 * WRITE_LOCK)
 
     assert len(applied_writes(fake_simkl)) == (1 if outage_ends_with else 2)
     queue_logs = [

@@ -32,8 +32,9 @@ from tests.write_helpers import (
     STRANGER_THINGS,
     WRITE_LOCK,
     call,
-    stored_writes as stored,
+    stored_writes,
     wait,
+    wait_in_steps,
 )
 
 if TYPE_CHECKING:
@@ -50,11 +51,6 @@ pytestmark = pytest.mark.usefixtures("no_platforms")
 def write_lock_seconds() -> float:
     """Like Simkl, the fake locks a user's writes for 20 seconds after each write."""
     return WRITE_LOCK.total_seconds()
-
-
-def stored_writes(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[str]:
-    """The operations of the writes kept in storage."""
-    return stored(hass_storage, entry.entry_id)
 
 
 async def test_write_lock_is_waited_out(
@@ -75,7 +71,7 @@ async def test_write_lock_is_waited_out(
         "/sync/ratings",
         "/sync/ratings/remove",
     ]
-    assert stored_writes(hass_storage, init_integration) == ["sync/remove_ratings"]
+    assert stored_writes(hass_storage, init_integration.entry_id) == ["sync/remove_ratings"]
     assert fake_simkl.library(fake_simkl.users[0]).entries[53992].rating == 7
 
     await wait(hass, freezer, WRITE_LOCK)
@@ -86,7 +82,7 @@ async def test_write_lock_is_waited_out(
         "/sync/ratings/remove",
     ]
     assert fake_simkl.library(fake_simkl.users[0]).entries[53992].rating is None
-    assert stored_writes(hass_storage, init_integration) == []
+    assert stored_writes(hass_storage, init_integration.entry_id) == []
 
 
 @pytest.mark.parametrize("write_lock_seconds", [0])
@@ -124,8 +120,7 @@ async def test_writes_leave_in_order(
     # The third write was not tried: it waits behind the second.
     assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/ratings", "/sync/add-to-list"]
 
-    await wait(hass, freezer, WRITE_LOCK)
-    await wait(hass, freezer, WRITE_LOCK)
+    await wait_in_steps(hass, freezer, 2 * WRITE_LOCK)
 
     assert [path for path, _ in sent_writes(fake_simkl)] == [
         "/sync/ratings",
@@ -206,25 +201,37 @@ async def test_refused_token_keeps_writes_until_linked_again(
     assert len(list(init_integration.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
     await wait(hass, freezer, timedelta(hours=1))
     assert len(sent_writes(fake_simkl)) == 1
-    assert stored_writes(hass_storage, init_integration) == ["sync/add_to_history"]
+    assert stored_writes(hass_storage, init_integration.entry_id) == ["sync/add_to_history"]
 
     # Linking the account again reloads it.
     await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
 
     assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history", "/sync/history"]
-    assert stored_writes(hass_storage, init_integration) == []
+    assert stored_writes(hass_storage, init_integration.entry_id) == []
 
 
+# What holds back the write Simkl then rejects: the write lock after the write before it (its
+# caller waits, then is answered "queued"), or an outage the write before it met (the queue
+# waits already, so its caller is answered at once, and the write is rejected on the retry
+# that sends the one before it).
+HELD_BACK_BY = {"write-lock": (20, False), "outage-before-it": (0, True)}
+
+
+@pytest.mark.parametrize(("write_lock_seconds", "outage"), HELD_BACK_BY.values(), ids=HELD_BACK_BY)
 async def test_queued_write_rejected_later_is_told_once(
     hass: HomeAssistant,
+    *,
     fake_simkl: FakeSimkl,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     notifications: list[Notification],
+    outage: bool,
 ) -> None:
     """Nobody waits for a queued write, so its rejection becomes a notification and an event."""
     events = async_capture_events(hass, EVENT_WRITE_FAILED)
+    if outage:
+        fake_simkl.inject_fault("/sync/ratings", FaultKind.STATUS, status=503)
     await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
     response = await call(
         hass,
@@ -233,8 +240,7 @@ async def test_queued_write_rejected_later_is_told_once(
     )
     assert response["status"] == "queued"
 
-    await wait(hass, freezer, WRITE_LOCK)
-    await wait(hass, freezer, WRITE_LOCK)
+    await wait_in_steps(hass, freezer, 2 * WRITE_LOCK)
 
     assert len(sent_writes(fake_simkl)) == 3
     assert len(notifications) == 1
@@ -244,6 +250,8 @@ async def test_queued_write_rejected_later_is_told_once(
     assert len(events) == 1
     assert events[0].data["config_entry_id"] == init_integration.entry_id
     assert events[0].data["item"] == "Nowhere Man S02E04"
+    # Dropped, not kept in the set-aside file.
+    assert events[0].data["set_aside"] is False
 
 
 BACKOFF = [5, 10, 20, 40, 80, 160, 320, 600, 600]
@@ -296,7 +304,7 @@ async def test_unload_stops_sending(
     await wait(hass, freezer, timedelta(minutes=5))
 
     assert len(sent_writes(fake_simkl)) == 2
-    assert stored_writes(hass_storage, init_integration) == ["sync/remove_ratings"]
+    assert stored_writes(hass_storage, init_integration.entry_id) == ["sync/remove_ratings"]
 
 
 async def test_writes_survive_a_restart_and_are_sent_once(
@@ -315,7 +323,7 @@ async def test_writes_survive_a_restart_and_are_sent_once(
     assert (stop["status"], status["status"]) == ("queued", "queued")
 
     await hass.async_stop()
-    assert stored_writes(hass_storage, init_integration) == [
+    assert stored_writes(hass_storage, init_integration.entry_id) == [
         "scrobble/stop",
         "sync/add_to_list",
     ]
@@ -333,8 +341,7 @@ async def test_writes_survive_a_restart_and_are_sent_once(
         entry.add_to_hass(restarted)
         await restarted.config_entries.async_setup(entry.entry_id)
         await restarted.async_block_till_done()
-        for _ in range(3):
-            await wait(restarted, freezer, WRITE_LOCK)
+        await wait_in_steps(restarted, freezer, 3 * WRITE_LOCK)
 
         after_restart = sent_writes(fake_simkl)[before_restart:]
         # Each write meets the lock of the one before it once, then goes through.
@@ -344,7 +351,7 @@ async def test_writes_survive_a_restart_and_are_sent_once(
             "/sync/add-to-list",
             "/sync/add-to-list",
         ]
-        assert stored_writes(hass_storage, entry) == []
+        assert stored_writes(hass_storage, entry.entry_id) == []
         library = fake_simkl.library(fake_simkl.users[0])
         assert library.entries[53992].movie_watched_at is not None
         assert library.entries[548312].status == "hold"
@@ -383,7 +390,7 @@ async def test_stop_waits_for_the_write_in_flight(
 
     assert (await action)["status"] == "sent"
     assert len(sent_writes(fake_simkl)) == 1
-    assert stored_writes(hass_storage, init_integration) == []
+    assert stored_writes(hass_storage, init_integration.entry_id) == []
     assert fake_simkl.library(fake_simkl.users[0]).entries[53992].movie_watched_at is not None
 
 
@@ -403,11 +410,11 @@ async def test_a_start_refused_with_409_stays_queued(
     )
 
     assert response["status"] == "queued"
-    assert stored_writes(hass_storage, init_integration) == ["scrobble/start"]
+    assert stored_writes(hass_storage, init_integration.entry_id) == ["scrobble/start"]
     assert ir.async_get(hass).async_get_issue(DOMAIN, refused_issue_id(init_integration.entry_id))
     await wait(hass, freezer, timedelta(seconds=RETRY_MAX_DELAY))
     assert [path for path, _ in sent_writes(fake_simkl)] == ["/scrobble/start"] * 2
-    assert stored_writes(hass_storage, init_integration) == []
+    assert stored_writes(hass_storage, init_integration.entry_id) == []
     assert not ir.async_get(hass).async_get_issue(
         DOMAIN, refused_issue_id(init_integration.entry_id)
     )
@@ -465,4 +472,4 @@ async def test_a_write_handed_to_a_queue_stopped_by_a_reload_is_sent_by_the_new_
 
     assert outcome.sent
     assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"]
-    assert stored_writes(hass_storage, init_integration) == []
+    assert stored_writes(hass_storage, init_integration.entry_id) == []

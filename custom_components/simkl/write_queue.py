@@ -87,7 +87,7 @@ _QUEUES: HassKey[dict[str, SimklWriteQueue]] = HassKey(f"{DOMAIN}_write_queues")
 
 async def async_get_write_queue(hass: HomeAssistant, entry: SimklConfigEntry) -> SimklWriteQueue:
     """Return the account's running queue; the first call loads it and starts it."""
-    queues = hass.data.setdefault(_QUEUES, {})
+    queues = _running_queues(hass)
     if (queue := queues.get(entry.entry_id)) is None:
         queue = SimklWriteQueue(
             hass,
@@ -99,6 +99,20 @@ async def async_get_write_queue(hass: HomeAssistant, entry: SimklConfigEntry) ->
         queue.async_start()
     queue.async_use_token(entry.data[CONF_ACCESS_TOKEN])
     return queue
+
+
+def _running_queues(hass: HomeAssistant) -> dict[str, SimklWriteQueue]:
+    """The accounts' running queues; Home Assistant's stop stops them all."""
+    if (queues := hass.data.get(_QUEUES)) is None:
+        queues = hass.data[_QUEUES] = {}
+        # One job for every account (never removed: the shutdown jobs run from a list).
+        hass.async_add_shutdown_job(HassJob(_async_stop_every_queue), queues)
+    return queues
+
+
+async def _async_stop_every_queue(queues: dict[str, SimklWriteQueue]) -> None:
+    """Let each account's write in flight end; none sends anything after."""
+    await asyncio.gather(*(queue.async_stop() for queue in list(queues.values())))
 
 
 async def async_get_write_queue_of_call(call: ServiceCall) -> SimklWriteQueue:
@@ -174,7 +188,6 @@ class SimklWriteQueue:
         self._waiters: dict[str, asyncio.Future[WriteOutcome]] = {}
         self._sender: asyncio.Task[None] | None = None
         self._cancel_retry: CALLBACK_TYPE | None = None
-        self._remove_shutdown_job: CALLBACK_TYPE | None = None
         self._awaiting_reauth = False
         self._stopping = False
         self._stopped = False
@@ -197,8 +210,7 @@ class SimklWriteQueue:
 
     @callback
     def async_start(self) -> None:
-        """Start sending; Home Assistant's stop waits for the write in flight."""
-        self._remove_shutdown_job = self._hass.async_add_shutdown_job(HassJob(self._async_shutdown))
+        """Start sending the writes left over."""
         self._async_send_soon()
 
     @callback
@@ -209,12 +221,6 @@ class SimklWriteQueue:
             self._awaiting_reauth = False
             self._async_send_soon()
 
-    async def _async_shutdown(self) -> None:
-        # The shutdown job runs once; removing it while Home Assistant runs the jobs would
-        # skip another integration's job.
-        self._remove_shutdown_job = None
-        await self.async_stop()
-
     async def async_stop(self) -> None:
         """Finish the write in flight and send nothing more; unsent writes stay stored.
 
@@ -223,17 +229,14 @@ class SimklWriteQueue:
         removal owns the files.
         """
         self._stopping = True
-        self._cancel_retry_timer()
-        if self._remove_shutdown_job is not None:
-            self._remove_shutdown_job()
-            self._remove_shutdown_job = None
+        if self._cancel_retry is not None:
+            self._cancel_retry()
         if self._sender is not None:
             await self._sender
         self._stopped = True
-        queues = self._hass.data.get(_QUEUES, {})
+        queues = self._hass.data[_QUEUES]
         if queues.get(self._entry.entry_id) is self:
             del queues[self._entry.entry_id]
-        self._release_waiters()
 
     async def async_submit(self, write: PendingWrite) -> WriteOutcome:
         """Queue a write; return once Simkl accepted it, or once it has to wait.
@@ -378,12 +381,6 @@ class SimklWriteQueue:
     def _async_retry(self, _now: datetime) -> None:
         self._cancel_retry = None
         self._async_send_soon()
-
-    @callback
-    def _cancel_retry_timer(self) -> None:
-        if self._cancel_retry is not None:
-            self._cancel_retry()
-            self._cancel_retry = None
 
     @property
     def _issue_id(self) -> str:
