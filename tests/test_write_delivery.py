@@ -600,9 +600,18 @@ async def test_a_refusal_sets_aside_a_write_that_has_waited_long_enough(
     assert stored == ([] if set_aside_now else ["sync/add_to_list"])
 
 
+# A stop that waited in the queue: how long after it happened it is sent, its progress, how it
+# is sent and when Simkl dates the watch. The limits docs/actions.md states: a stop at 80 % or
+# more sent more than 15 minutes after it happened becomes a history entry dated at the stop.
+LATE_STOPS = {
+    "15-min-late": (timedelta(minutes=15), 80, "/scrobble/stop", "when-sent"),
+    "a-second-later": (timedelta(minutes=15, seconds=1), 80, "/sync/history", "at-the-stop"),
+    "hours-late-below-80": (timedelta(hours=3), 79, "/scrobble/stop", "as-before"),
+}
+
+
 @pytest.mark.parametrize(
-    ("late", "sent_as"),
-    [(timedelta(minutes=14), "/scrobble/stop"), (timedelta(hours=3), "/sync/history")],
+    ("late", "progress", "sent_as", "dated"), LATE_STOPS.values(), ids=LATE_STOPS
 )
 async def test_a_late_stop_becomes_a_dated_history_entry(
     hass: HomeAssistant,
@@ -611,26 +620,32 @@ async def test_a_late_stop_becomes_a_dated_history_entry(
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     late: timedelta,
+    progress: int,
     sent_as: str,
+    dated: str,
 ) -> None:
     """A watched stop sent long after it happened keeps the time it happened."""
+    watched = fake_simkl.library(fake_simkl.users[0]).entries[548312].watched
+    watch_dates = {"as-before": watched.get((1, 2))}
     fake_simkl.inject_fault("/scrobble/", FaultKind.STATUS, status=503, count=None)
     fake_simkl.inject_fault("/sync/history", FaultKind.STATUS, status=503, count=None)
-    stopped_at = dt_util.utcnow()
+    stopped_at = dt_util.utcnow().replace(microsecond=0)
+    freezer.move_to(stopped_at)
+    # Simkl dates a scrobble when it arrives.
+    watch_dates |= {"at-the-stop": stopped_at, "when-sent": stopped_at + late}
     await call(
         hass,
         "scrobble",
         {"action": "stop", "type": "show", "ids": STRANGER_THINGS, "season": 1, "episode": 2,
-         "progress": 90},
+         "progress": progress},
     )  # fmt: skip
-    await wait(hass, freezer, late)
+    # Failed at once and 5 s later; the retry after the second failure, 10 s on, goes through.
+    await wait(hass, freezer, late - timedelta(seconds=10))
     fake_simkl.clear_faults()
-    # The retry after the second failure.
     await wait(hass, freezer, timedelta(seconds=10))
 
     path, body = applied_writes(fake_simkl)[-1]
     assert path == sent_as
-    watched_at = fake_simkl.library(fake_simkl.users[0]).entries[548312].watched[1, 2]
     if sent_as == "/sync/history":
         [show] = body["shows"]
         assert show["ids"] == STRANGER_THINGS
@@ -638,12 +653,10 @@ async def test_a_late_stop_becomes_a_dated_history_entry(
         assert season["number"] == 1
         [episode] = season["episodes"]
         assert episode["number"] == 2
-        assert dt_util.parse_datetime(episode["watched_at"]) == stopped_at.replace(microsecond=0)
-        assert watched_at == stopped_at.replace(microsecond=0)
+        assert dt_util.parse_datetime(episode["watched_at"]) == stopped_at
     else:
-        # Simkl dates a scrobble when it arrives.
-        arrived = stopped_at + late + timedelta(seconds=10)
-        assert abs((watched_at - arrived).total_seconds()) < 1
+        assert body["progress"] == progress
+    assert watched.get((1, 2)) == watch_dates[dated]
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,14 @@ from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.simkl.const import DOMAIN
 from custom_components.simkl.write_store import _QueueFile
 from tests.conftest import sent_writes
-from tests.fake_simkl import FakeSimkl
+from tests.fake_simkl import FakeSimkl, FaultKind
 from tests.write_helpers import GOOD_WRITE, STRANGER_THINGS, set_aside, store_writes as store
 
 if TYPE_CHECKING:
@@ -166,3 +167,37 @@ async def test_an_unreadable_set_aside_file_is_started_again(
 
     [entry] = set_aside(hass_storage, mock_config_entry.entry_id)
     assert entry["write"] == {"file": None}
+
+
+# What a stored write carries over a restart: the refusals it met (set aside at the 8th, as
+# docs/actions.md says) and whether Simkl may have recorded it; a write stored without them
+# (an older version) was never refused and was answered.
+CARRIED = {
+    "refused-7-times": ({"attempts": 7, "possibly_sent": True}, [(8, True)], []),
+    "stored-without-them": ({}, [], [(1, False)]),
+}
+
+
+@pytest.mark.parametrize(("carried", "put_aside", "kept"), CARRIED.values(), ids=CARRIED)
+async def test_a_stored_write_keeps_its_refusals_and_whether_it_was_possibly_sent(
+    hass: HomeAssistant,
+    *,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    carried: dict[str, Any],
+    put_aside: list[tuple[int, bool]],
+    kept: list[tuple[int, bool]],
+) -> None:
+    """Refused once more after the restart: set aside if that is its 8th refusal, else kept."""
+    write = {**GOOD, "queued_at": dt_util.utcnow().isoformat(), **carried}
+    store(hass_storage, mock_config_entry, {"writes": [write]})
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=403, method="POST")
+
+    await set_up(hass, mock_config_entry)
+
+    assert sent_writes(fake_simkl) == [GOOD_BODY]
+    aside = [entry["write"] for entry in set_aside(hass_storage, mock_config_entry.entry_id)]
+    assert [(w["attempts"], w["possibly_sent"]) for w in aside] == put_aside
+    stored = hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}.writes"]["data"]["writes"]
+    assert [(w["attempts"], w["possibly_sent"]) for w in stored] == kept

@@ -281,10 +281,12 @@ class SimklWriteQueue:
 
     @callback
     def _async_send_soon(self) -> None:
-        if self._sender is None and self._pending and not self._blocked:
+        # The sender itself stops at once when the queue is blocked.
+        if self._sender is None and self._pending:
             self._sender = self._hass.async_create_task(
                 self._async_send_pending(),
                 f"{DOMAIN} writes of {self._entry.title}",
+                # Runs once stored in `_sender`, which its `finally` clears.
                 eager_start=False,
             )
 
