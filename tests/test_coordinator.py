@@ -620,34 +620,6 @@ def _activity_polls(account: Account) -> int:
 
 
 @pytest.mark.usefixtures("no_client_retries")
-@pytest.mark.parametrize(
-    ("headers", "wait"),
-    [
-        pytest.param({}, 10, id="suggested wait"),
-        pytest.param({"Retry-After": "120"}, 120, id="Retry-After"),
-        pytest.param({"Retry-After": "3600"}, 15 * 60, id="Retry-After past the interval"),
-    ],
-)
-async def test_429_on_the_first_poll_after_start(
-    account: Account, headers: dict[str, str], wait: int
-) -> None:
-    """A 429 on the first poll after start waits Simkl's `Retry-After` (or 10 seconds),
-    never longer than the polling interval, then polls again."""
-    await account.setup()
-    account.fake.inject_fault(
-        "/sync/activities", FaultKind.STATUS, status=429, headers=headers, count=1
-    )
-    await account.poll()
-    polls = _activity_polls(account)
-
-    await account.poll(timedelta(seconds=wait - 1))
-    assert _activity_polls(account) == polls
-    await account.poll(timedelta(seconds=2))
-    assert _activity_polls(account) == polls + 1
-    account.assert_synced()
-
-
-@pytest.mark.usefixtures("no_client_retries")
 async def test_rate_limit_wait_is_capped_and_reset(account: Account) -> None:
     """However many 429s in a row, the wait never passes the polling interval; after a
     good poll the next 429 waits the short suggested time again."""
