@@ -56,7 +56,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.simkl import helpers
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
-from custom_components.simkl.coordinator import SimklDataUpdateCoordinator
+from custom_components.simkl.coordinator import SimklLibraryCoordinator
 from custom_components.simkl.library_store import LibraryStore
 from custom_components.simkl.sensor import ATTR_DATA, ATTR_ITEMS
 from custom_components.simkl.storage import library_store_key
@@ -233,9 +233,9 @@ class Bench:
         self.entry.add_to_hass(hass)
 
     @property
-    def coordinator(self) -> SimklDataUpdateCoordinator:
+    def coordinator(self) -> SimklLibraryCoordinator:
         """Return the library's coordinator."""
-        coordinator: SimklDataUpdateCoordinator = self.entry.runtime_data.library
+        coordinator: SimklLibraryCoordinator = self.entry.runtime_data.library
         return coordinator
 
     async def set_up(self) -> None:
@@ -351,7 +351,7 @@ async def _measure_size(items: int, profile: str | None) -> Figures:
             figures[f"get_events_{days}d_ms"] = run.wall_ms
             figures[f"get_events_{days}d_cpu_ms"] = run.cpu_ms
             figures[f"get_events_{days}d_events"] = events[-1]
-        library = bench.coordinator.library
+        library = bench.coordinator.current
         figures["followed"] = sum(
             bench.entry.runtime_data.calendar.selection.follows(entry)
             for entry in library.items.values()

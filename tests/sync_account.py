@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
 
-    from custom_components.simkl.coordinator import SimklDataUpdateCoordinator
+    from custom_components.simkl.coordinator import SimklLibraryCoordinator
 
 POLL = timedelta(minutes=15, seconds=1)
 # Sent with every request to identify the application; not part of what a call asks for.
@@ -62,7 +62,7 @@ class Account:
         return self.fake.users[0]
 
     @property
-    def coordinator(self) -> SimklDataUpdateCoordinator:
+    def coordinator(self) -> SimklLibraryCoordinator:
         """Return the library's coordinator."""
         return self.entry.runtime_data.library
 

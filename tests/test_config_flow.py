@@ -171,7 +171,7 @@ async def test_link_account(hass: HomeAssistant, pin: PinClock, simkl_user: Fake
     assert entry.data[CONF_ACCESS_TOKEN]
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.library.library.account.name == "alice"
+    assert entry.runtime_data.library.current.account.name == "alice"
 
 
 @pytest.mark.usefixtures("simkl_user")
@@ -331,7 +331,7 @@ async def test_two_accounts_side_by_side(
     for entry in entries:
         assert entry.data[CONF_CLIENT_ID] == CLIENT_ID
         assert entry.state is ConfigEntryState.LOADED
-        assert entry.runtime_data.library.library.account.name == entry.title
+        assert entry.runtime_data.library.current.account.name == entry.title
 
 
 async def test_stored_client_id_rejected(

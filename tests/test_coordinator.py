@@ -177,7 +177,7 @@ async def test_first_title_of_a_type_is_read_in_full(account: Account) -> None:
 
     assert account.requests() == [ACTIVITIES, ("GET /sync/all-items/movies", NEXT)]
     account.assert_synced()
-    assert account.coordinator.library.items[INTERSTELLAR].user_rating == 9
+    assert account.coordinator.current.items[INTERSTELLAR].user_rating == 9
 
 
 async def test_library_follows_every_change(synced: Account) -> None:
@@ -190,7 +190,7 @@ async def test_library_follows_every_change(synced: Account) -> None:
     fake.set_settings(user, name="alice b.")
     await synced.poll()
 
-    library = synced.coordinator.library
+    library = synced.coordinator.current
     assert library.items[NEW_SHOW].title == "A New Show"
     assert library.account.name == "alice b."
     assert {
@@ -255,7 +255,7 @@ async def test_changes_are_written_at_most_once_a_minute(
         entry_from_row(
             next(line for line in stored.splitlines() if line.startswith(f"[{SEVERANCE},"))
         )
-        == synced.coordinator.library.items[SEVERANCE]
+        == synced.coordinator.current.items[SEVERANCE]
     )
 
 
@@ -538,7 +538,7 @@ async def test_a_change_only_all_knows_of_is_fetched(
     assert synced.requests() == [ACTIVITIES, ("GET /sync/all-items/shows", since)]
     synced.assert_synced()
     watched = len(synced.fake.library(synced.user).entries[SEVERANCE].watched)
-    assert synced.coordinator.library.items[SEVERANCE].watched_episodes == watched
+    assert synced.coordinator.current.items[SEVERANCE].watched_episodes == watched
 
 
 async def test_a_change_within_the_stored_second_is_fetched(synced: Account) -> None:
@@ -574,13 +574,13 @@ async def test_unreadable_ids_never_empty_a_type(synced: Account, body: Any) -> 
     await synced.poll()
 
     assert set(synced.states().values()) == {STATE_UNAVAILABLE}
-    shows = [e for e in synced.coordinator.library.items.values() if e.media_type == "shows"]
+    shows = [e for e in synced.coordinator.current.items.values() if e.media_type == "shows"]
     assert len(shows) > 1
 
     synced.fake.clear_faults()
     await synced.poll()
 
-    assert ANDOR not in synced.coordinator.library.items
+    assert ANDOR not in synced.coordinator.current.items
     synced.assert_synced()
 
 
@@ -590,7 +590,7 @@ async def test_a_rating_removed_next_to_another_rating_goes(synced: Account) -> 
     synced.fake.unrate(synced.user, INCEPTION)
     await synced.poll()
 
-    items = synced.coordinator.library.items
+    items = synced.coordinator.current.items
     assert (items[INTERSTELLAR].user_rating, items[INCEPTION].user_rating) == (8, None)
 
 

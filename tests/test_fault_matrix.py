@@ -247,7 +247,7 @@ def _library_of_simkl(account: Account) -> dict[str, Any]:
 
 
 def _library_in_home_assistant(account: Account) -> dict[str, Any]:
-    library = account.coordinator.library
+    library = account.coordinator.current
     return {
         "name": library.account.name,
         "items": {sid: (e.status.value, e.user_rating) for sid, e in library.items.items()},

@@ -24,7 +24,7 @@ def _store_key(entry: MockConfigEntry) -> str:
 async def test_setup(init_integration: MockConfigEntry) -> None:
     """A linked account is set up with its synced library."""
     assert init_integration.state is ConfigEntryState.LOADED
-    library = init_integration.runtime_data.library.library
+    library = init_integration.runtime_data.library.current
     assert library.account.account_id == ACCOUNT_ID
     assert library.items
 

@@ -361,7 +361,7 @@ async def test_mark_watched_movie_updates_the_library(
 ) -> None:
     """The write is sent with its time, and the synced library follows at once."""
     coordinator = init_integration.runtime_data.library
-    assert 53992 not in coordinator.library.items
+    assert 53992 not in coordinator.current.items
 
     response = await call(
         hass,
@@ -378,7 +378,7 @@ async def test_mark_watched_movie_updates_the_library(
         "added": {"movies": 1, "shows": 0, "episodes": 0},
         "deleted": {},
     }
-    assert coordinator.library.items[53992].status == "completed"
+    assert coordinator.current.items[53992].status == "completed"
 
 
 @pytest.mark.parametrize(
@@ -520,14 +520,14 @@ async def test_rate_and_unrate(
     coordinator = init_integration.runtime_data.library
 
     await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
-    assert coordinator.library.items[53992].user_rating == 7
+    assert coordinator.current.items[53992].user_rating == 7
 
     await call(hass, "unrate", {"type": "movie", "title": "The Matrix", "year": 1999})
     # Refreshes requested in quick succession are spaced by the coordinator's debouncer.
     freezer.tick(timedelta(seconds=10))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert coordinator.library.items[53992].user_rating is None
+    assert coordinator.current.items[53992].user_rating is None
 
     assert sent_writes(fake_simkl) == [
         (
@@ -552,7 +552,7 @@ async def test_set_status(
     ]
     assert response is not None
     assert response["status"] == "sent"
-    assert init_integration.runtime_data.library.library.items[548312].status == "hold"
+    assert init_integration.runtime_data.library.current.items[548312].status == "hold"
 
 
 @pytest.mark.usefixtures("init_integration")

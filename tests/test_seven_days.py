@@ -116,7 +116,7 @@ def _library_requests(account: Account) -> int:
 
 def _assert_same_library(account: Account) -> None:
     fake_library = account.fake.library(account.user)
-    synced = account.coordinator.library
+    synced = account.coordinator.current
     assert {sid: (e.status.value, e.user_rating) for sid, e in synced.items.items()} == {
         sid: (e.status, e.rating) for sid, e in fake_library.entries.items()
     }

@@ -40,7 +40,7 @@ from custom_components.simkl.const import (
     DOMAIN,
 )
 from custom_components.simkl.library import Account, Library, LibraryEntry
-from custom_components.simkl.upcoming import SimklUpcomingCoordinator
+from custom_components.simkl.upcoming import SimklCalendarCoordinator
 from tests.conftest import (
     ACCOUNT_ID,
     CALENDAR_ENTITY_ID,
@@ -67,8 +67,8 @@ def frozen_time(
     return freezer
 
 
-def _upcoming(entry: MockConfigEntry) -> SimklUpcomingCoordinator:
-    upcoming: SimklUpcomingCoordinator = entry.runtime_data.calendar
+def _upcoming(entry: MockConfigEntry) -> SimklCalendarCoordinator:
+    upcoming: SimklCalendarCoordinator = entry.runtime_data.calendar
     return upcoming
 
 

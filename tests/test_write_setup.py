@@ -45,7 +45,7 @@ async def test_link_costs_one_settings_call_and_loads_at_once(
     entry = result["result"]
     assert entry.state is ConfigEntryState.LOADED
     assert fake_simkl.request_paths().count("POST /users/settings") == 1
-    assert entry.runtime_data.library.library.account.name == "alice"
+    assert entry.runtime_data.library.current.account.name == "alice"
     assert "GET /sync/activities" in fake_simkl.request_paths()
 
 

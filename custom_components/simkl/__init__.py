@@ -14,14 +14,14 @@ from .const import (
     DEFAULT_MIN_DURATION,
     DOMAIN,
 )
-from .coordinator import SimklDataUpdateCoordinator
+from .coordinator import SimklLibraryCoordinator
 from .data import SimklConfigEntry, SimklRuntimeData
 from .helpers import pop_linked_account
 from .player_match import TitleResolver
 from .players import PlayerFollower
 from .services import async_setup_services
 from .storage import async_remove_stores
-from .upcoming import SimklUpcomingCoordinator
+from .upcoming import SimklCalendarCoordinator
 from .write_queue import async_get_write_queue, async_stop_write_queue, refused_issue_id
 
 PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.EVENT, Platform.SENSOR, Platform.TODO]
@@ -44,17 +44,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> boo
     """
     writes = await async_get_write_queue(hass, entry)
     client = writes.client
-    coordinator = SimklDataUpdateCoordinator(hass, entry, client)
+    coordinator = SimklLibraryCoordinator(hass, entry, client)
     if await coordinator.async_load_stored(pop_linked_account(hass, entry)):
         entry.async_create_task(
             hass, coordinator.async_refresh(), f"{DOMAIN} first sync of {entry.title}"
         )
     else:
         await coordinator.async_config_entry_first_refresh()
-    upcoming = SimklUpcomingCoordinator(hass, entry, client, coordinator)
+    upcoming = SimklCalendarCoordinator(hass, entry, client, coordinator)
     await upcoming.async_start()
     writes.on_written = coordinator.async_request_refresh
-    titles = TitleResolver(hass, entry.entry_id, client, lambda: coordinator.library)
+    titles = TitleResolver(hass, entry.entry_id, client, lambda: coordinator.current)
     await titles.async_load()
     players = PlayerFollower(
         hass,

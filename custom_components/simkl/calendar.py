@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .calendar_join import UpcomingItem
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 # Read-only: the coordinators do all the fetching.
 PARALLEL_UPDATES = 0
@@ -90,8 +90,8 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
 
     def __init__(
         self,
-        coordinator: SimklDataUpdateCoordinator,
-        calendar: SimklUpcomingCoordinator,
+        coordinator: SimklLibraryCoordinator,
+        calendar: SimklCalendarCoordinator,
         description: CalendarEntityDescription,
     ) -> None:
         """Follow the library and the calendar files."""

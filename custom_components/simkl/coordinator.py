@@ -87,7 +87,7 @@ def request_refused_issue_id(entry_id: str) -> str:
     return f"request_refused_{entry_id}"
 
 
-class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
+class SimklLibraryCoordinator(DataUpdateCoordinator[Library]):
     """Syncs one account's library."""
 
     config_entry: SimklConfigEntry
@@ -168,7 +168,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         return library
 
     @property
-    def library(self) -> Library:
+    def current(self) -> Library:
         """Return the current library, stored or synced."""
         # `data` is None until the first refresh, although typed as the library.
         synced: Library | None = self.data
@@ -178,7 +178,7 @@ class SimklDataUpdateCoordinator(DataUpdateCoordinator[Library]):
         return self._cached
 
     async def _async_update_data(self) -> Library:
-        current = self.library
+        current = self.current
         with self._translate_errors():
             library = await self._async_sync(current)
         self._rate_limited = 0

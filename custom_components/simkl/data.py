@@ -8,10 +8,10 @@ from homeassistant.config_entries import ConfigEntry
 from .api import SimklClient
 
 if TYPE_CHECKING:
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .player_match import TitleResolver
     from .players import PlayerFollower
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
     from .write_queue import SimklWriteQueue
 
 
@@ -20,8 +20,8 @@ class SimklRuntimeData:
     """The client and the workers of one linked account."""
 
     client: SimklClient
-    library: SimklDataUpdateCoordinator
-    calendar: SimklUpcomingCoordinator
+    library: SimklLibraryCoordinator
+    calendar: SimklCalendarCoordinator
     writes: SimklWriteQueue
     titles: TitleResolver
     players: PlayerFollower

@@ -32,7 +32,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry, its options and a summary of the synced library."""
     coordinator = entry.runtime_data.library
-    library = coordinator.library
+    library = coordinator.current
     activities = library.activities
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),

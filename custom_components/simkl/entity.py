@@ -8,11 +8,11 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import MediaType
 from .const import CONF_MEDIA_TYPES, DEFAULT_MEDIA_TYPES, DOMAIN
-from .coordinator import SimklDataUpdateCoordinator
+from .coordinator import SimklLibraryCoordinator
 
 if TYPE_CHECKING:
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 
 def selected_media_types(entry: SimklConfigEntry) -> frozenset[MediaType]:
@@ -22,15 +22,15 @@ def selected_media_types(entry: SimklConfigEntry) -> frozenset[MediaType]:
     )
 
 
-class SimklEntity(CoordinatorEntity[SimklDataUpdateCoordinator]):
+class SimklEntity(CoordinatorEntity[SimklLibraryCoordinator]):
     """An entity that reads one account's synced library (and its calendar)."""
 
     _attr_has_entity_name = True
 
     def __init__(
         self,
-        coordinator: SimklDataUpdateCoordinator,
-        calendar: SimklUpcomingCoordinator,
+        coordinator: SimklLibraryCoordinator,
+        calendar: SimklCalendarCoordinator,
         description: EntityDescription,
     ) -> None:
         """Attach the entity to the account's device; unique ids use the Simkl account id.
@@ -41,7 +41,7 @@ class SimklEntity(CoordinatorEntity[SimklDataUpdateCoordinator]):
         super().__init__(coordinator)
         self.calendar = calendar
         self.entity_description = description
-        account = coordinator.library.account
+        account = coordinator.current.account
         self._attr_unique_id = f"{account.account_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
             entry_type=DeviceEntryType.SERVICE,

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates.
 PARALLEL_UPDATES = 0
@@ -75,8 +75,8 @@ class SimklActivityEvent(SimklEntity, EventEntity):
 
     def __init__(
         self,
-        coordinator: SimklDataUpdateCoordinator,
-        calendar: SimklUpcomingCoordinator,
+        coordinator: SimklLibraryCoordinator,
+        calendar: SimklCalendarCoordinator,
         description: EventEntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
@@ -120,7 +120,7 @@ class SimklActivityEvent(SimklEntity, EventEntity):
         now = dt_util.utcnow()
         watching = (
             entry
-            for entry in self.coordinator.library.entries(status=ListStatus.WATCHING)
+            for entry in self.coordinator.current.entries(status=ListStatus.WATCHING)
             if entry.media_type in self._media_types
         )
         aired = self.calendar.episodes_by_title()

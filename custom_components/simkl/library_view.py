@@ -15,7 +15,7 @@ from .library import Library, LibraryEntry, PlaybackEntry, UpNext
 
 if TYPE_CHECKING:
     from .calendar_join import ImageUrl, UpcomingItem
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class LibraryView:
     library: Library
     media_types: frozenset[MediaType]
     image_url: ImageUrl
-    calendar: SimklUpcomingCoordinator
+    calendar: SimklCalendarCoordinator
     now: datetime
 
     @cached_property

@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates.
 PARALLEL_UPDATES = 0
@@ -308,8 +308,8 @@ class SimklSensor(SimklEntity, SensorEntity):
 
     def __init__(
         self,
-        coordinator: SimklDataUpdateCoordinator,
-        calendar: SimklUpcomingCoordinator,
+        coordinator: SimklLibraryCoordinator,
+        calendar: SimklCalendarCoordinator,
         description: SimklSensorEntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
@@ -333,7 +333,7 @@ class SimklSensor(SimklEntity, SensorEntity):
 
     def _update_value(self) -> None:
         view = LibraryView(
-            self.coordinator.library,
+            self.coordinator.current,
             self._media_types,
             self.coordinator.client.image_url,
             self.calendar,

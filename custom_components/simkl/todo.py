@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SimklDataUpdateCoordinator
+    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklUpcomingCoordinator
+    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates; writes queue on their own.
 PARALLEL_UPDATES = 0
@@ -130,8 +130,8 @@ class SimklTodoList(SimklEntity, TodoListEntity):
 
     def __init__(
         self,
-        coordinator: SimklDataUpdateCoordinator,
-        calendar: SimklUpcomingCoordinator,
+        coordinator: SimklLibraryCoordinator,
+        calendar: SimklCalendarCoordinator,
         description: EntityDescription,
         media_types: frozenset[MediaType],
     ) -> None:
@@ -168,7 +168,7 @@ class SimklTodoList(SimklEntity, TodoListEntity):
     def _entry(self, uid: str | None) -> LibraryEntry:
         """Return the library entry of an item's uid (the Simkl id before any `-`)."""
         simkl_id = (uid or "").partition("-")[0]
-        entry = self.coordinator.library.items.get(int(simkl_id)) if simkl_id.isdigit() else None
+        entry = self.coordinator.current.items.get(int(simkl_id)) if simkl_id.isdigit() else None
         if entry is None:
             raise _unknown_item(uid or "")
         return entry
@@ -233,7 +233,7 @@ class SimklWatchlist(SimklTodoList):
     def _library_items(self) -> list[TodoItem]:
         planned = [
             entry
-            for entry in self.coordinator.library.entries(status=ListStatus.PLAN_TO_WATCH)
+            for entry in self.coordinator.current.entries(status=ListStatus.PLAN_TO_WATCH)
             if entry.media_type in self._media_types
         ]
         planned.sort(key=lambda entry: entry.title)
@@ -248,7 +248,7 @@ class SimklWatchlist(SimklTodoList):
         with simkl_read_errors(self.hass, entry):
             hit = await async_find_title(self.coordinator.client, name, self._media_types)
         result = hit.result
-        listed = self.coordinator.library.items.get(hit.simkl_id)
+        listed = self.coordinator.current.items.get(hit.simkl_id)
         if listed is not None and listed.status is ListStatus.PLAN_TO_WATCH:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -333,7 +333,7 @@ class SimklUpNext(SimklTodoList):
 
     def _up_next(self) -> list[tuple[LibraryEntry, UpNext]]:
         view = LibraryView(
-            self.coordinator.library,
+            self.coordinator.current,
             self._media_types,
             self.coordinator.client.image_url,
             self.calendar,

@@ -38,7 +38,7 @@ from .calendar_join import (
     in_air_order,
 )
 from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER
-from .coordinator import SimklDataUpdateCoordinator
+from .coordinator import SimklLibraryCoordinator
 from .errors import request_failed, translate_errors
 from .storage import CacheStore, legacy_calendar_store_key
 
@@ -60,7 +60,7 @@ ARCHIVE_REACH_AHEAD = timedelta(days=92)
 type RollingFiles = Mapping[MediaType, CachedFile]
 
 
-class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
+class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
     """Keeps one account's calendar files and joins them with its library.
 
     Its data are the rolling files; archives are kept aside and read through
@@ -74,7 +74,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         hass: HomeAssistant,
         config_entry: SimklConfigEntry,
         client: SimklClient,
-        library_coordinator: SimklDataUpdateCoordinator,
+        library_coordinator: SimklLibraryCoordinator,
     ) -> None:
         """Set up the coordinator; the stored files are read on the first refresh."""
         super().__init__(
@@ -105,7 +105,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
             return updated
         return {
             kind: file
-            for kind in self.selection.kinds(self.library_coordinator.library)
+            for kind in self.selection.kinds(self.library_coordinator.current)
             if (file := self._calendar_files.get(FileKey(kind))) is not None
         }
 
@@ -140,7 +140,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
     @callback
     def _async_library_updated(self) -> None:
         """Fetch at once a file that a newly followed title needs."""
-        if set(self.selection.kinds(self.library_coordinator.library)) - set(self.files):
+        if set(self.selection.kinds(self.library_coordinator.current)) - set(self.files):
             self.config_entry.async_create_task(self.hass, self.async_request_refresh())
 
     async def _async_update_data(self) -> RollingFiles:
@@ -149,7 +149,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         failure: SimklError | None = None
         # A file that fails with no copy to fall back on fails the update.
         with translate_errors("calendar_update_failed"):
-            for kind in self.selection.kinds(self.library_coordinator.library):
+            for kind in self.selection.kinds(self.library_coordinator.current):
                 key = FileKey(kind)
                 try:
                     rolling[kind] = await self._async_file(key, now)
@@ -181,7 +181,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         start, end = max(start, now - ARCHIVE_REACH_BACK), min(end, now + ARCHIVE_REACH_AHEAD)
         if start >= end:
             return
-        for kind in self.selection.kinds(self.library_coordinator.library):
+        for kind in self.selection.kinds(self.library_coordinator.current):
             file = rolling.get(kind)
             for part_start, part_end in uncovered(start, end, file.coverage if file else None):
                 for year, month in months(part_start - ARCHIVE_MARGIN, part_end + ARCHIVE_MARGIN):
@@ -203,7 +203,7 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
             joined = self._joins[key] = JoinedFile(
                 file.airings, self.selection, self.client.image_url
             )
-        joined.update(self.library_coordinator.library)
+        joined.update(self.library_coordinator.current)
         return joined
 
     def _rolling_joined(self) -> list[JoinedFile]:
@@ -245,11 +245,11 @@ class SimklUpcomingCoordinator(DataUpdateCoordinator[RollingFiles]):
         progress of a title can predate the episodes these show as aired since. The mapping
         looks titles up as they are asked for.
         """
-        return AiredEpisodes(self.library_coordinator.library, self._rolling_joined())
+        return AiredEpisodes(self.library_coordinator.current, self._rolling_joined())
 
     def up_next_at(self, now: datetime) -> Callable[[LibraryEntry], UpNext | None]:
         """Return what tells a title's next episode to watch at `now`, calendar included."""
-        aired = AiredEpisodes(self.library_coordinator.library, self._rolling_joined())
+        aired = AiredEpisodes(self.library_coordinator.current, self._rolling_joined())
 
         def up_next(entry: LibraryEntry) -> UpNext | None:
             return self._up_next.get(entry, aired.of(entry), now)

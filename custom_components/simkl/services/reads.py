@@ -107,7 +107,7 @@ async def async_get_statistics(call: ServiceCall) -> ServiceResponse:
     entry = async_get_entry(call)
     runtime = entry.runtime_data
     with simkl_read_errors(call.hass, entry):
-        stats = await runtime.client.get_user_stats(runtime.library.library.account.account_id)
+        stats = await runtime.client.get_user_stats(runtime.library.current.account.account_id)
     return stats.to_dict()
 
 
