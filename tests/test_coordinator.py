@@ -651,7 +651,12 @@ async def test_refused_requests_wait_an_hour_and_explain_why(
     issue_id = f"request_refused_{synced.entry.entry_id}"
     synced.fake.inject_fault("/sync/activities", FaultKind.STATUS, status=412, count=None)
     await synced.poll()
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    # Nothing to fix from Home Assistant, and nothing left after a restart that cleared it.
+    assert (issue.is_fixable, issue.is_persistent) == (False, False)
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["hours"] == "1"
     assert set(synced.states().values()) == {STATE_UNAVAILABLE}
     assert not list(synced.entry.async_get_active_flows(synced.hass, {SOURCE_REAUTH}))
     polls = _activity_polls(synced)
