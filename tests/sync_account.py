@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.simkl.const import DOMAIN
 from tests.conftest import ACCOUNT_ID
 from tests.fake_simkl import CatalogItem, FakeSimkl, FakeUser, SeasonPlan
-from tests.fake_simkl.state import MOVIE_STATUSES, STATUSES, iso
+from tests.fake_simkl.library import MOVIE_STATUSES, STATUSES, iso
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory

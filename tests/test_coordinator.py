@@ -22,7 +22,7 @@ from custom_components.simkl.library_store import (
 )
 from tests.conftest import ACCOUNT_ID, client_settings
 from tests.fake_simkl import FaultKind
-from tests.fake_simkl.state import iso
+from tests.fake_simkl.library import iso
 from tests.sync_account import (
     ACTIVITIES,
     ANDOR,

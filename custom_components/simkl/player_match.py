@@ -7,7 +7,7 @@ search; what searches find is stored per title, so a show is looked up once, not
 episode. A title that matches nothing, or more than one title, is not guessed.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -183,13 +183,22 @@ class TitleResolver:
         wanted = ids.to_dict()
         if not wanted:
             return None
-        library = self._library()
-        if ids.simkl is not None and (entry := library.items.get(ids.simkl)) is not None:
-            return Title.from_library(entry)
-        for entry in library.items.values():
-            if _same_id(wanted, {**entry.ids, "simkl": entry.simkl_id}):
-                return Title.from_library(entry)
+        if (listed := next(self._library_titles(wanted), None)) is not None:
+            return listed
         return next((title for title in self._titles.values() if _same_id(wanted, title.ids)), None)
+
+    def _library_titles(self, ids: dict[str, str | int]) -> Iterator[Title]:
+        """The library's titles that share an id (other than the slug) with `ids`.
+
+        The one with the Simkl id comes first, found without a pass over the library.
+        """
+        library = self._library()
+        simkl_id = ids.get("simkl")
+        if isinstance(simkl_id, int) and (entry := library.items.get(simkl_id)) is not None:
+            yield Title.from_library(entry)
+        for entry in library.items.values():
+            if _same_id(ids, {**entry.ids, "simkl": entry.simkl_id}):
+                yield Title.from_library(entry)
 
     async def async_resolve(self, reading: PlayerReading, *, playing_now: bool) -> Match | NoMatch:
         """Identify a reading; the file name is only sent to Simkl for the item playing now."""
@@ -205,9 +214,8 @@ class TitleResolver:
         return result or NoMatch(reason="not_found")
 
     async def _async_by_ids(self, reading: PlayerReading) -> Title | None:
-        for entry in self._library().items.values():
-            title = Title.from_library(entry)
-            if _fits(reading, title.media_type) and _same_id(reading.ids, title.ids):
+        for title in self._library_titles(reading.ids):
+            if _fits(reading, title.media_type):
                 return title
         key = "ids|" + ",".join(f"{kind}:{value}" for kind, value in sorted(reading.ids.items()))
         if (known := self._titles.get(key)) is not None:

@@ -330,8 +330,9 @@ class SimklWriteQueue:
             if not _found_count(result):
                 await self._async_reject(write, result=result)
                 return
+            not_found = result.not_found.to_dict()
             self._hass.bus.async_fire(
-                EVENT_ITEMS_NOT_FOUND, {**self._event_data(write), "not_found": result.not_found}
+                EVENT_ITEMS_NOT_FOUND, {**self._event_data(write), "not_found": not_found}
             )
         self._failures = 0
         if self._warned:
@@ -422,7 +423,7 @@ class SimklWriteQueue:
         )
         LOGGER.warning("Dropping a write Simkl rejected: %s", error)
         await self._async_remove(write)
-        extra = {"not_found": result.not_found} if result is not None else {}
+        extra = {"not_found": result.not_found.to_dict()} if result is not None else {}
         self._report(write, error, set_aside=False, **extra)
 
     async def _async_set_aside(self, write: PendingWrite, reason: str) -> None:

@@ -1,9 +1,8 @@
 """Fixtures of the API client's tests: plain pytest and aiohttp, no Home Assistant.
 
-The client is tested as a library of its own: against the fake Simkl server on 127.0.0.1,
-with nothing of Home Assistant running. Run alone, as a published package would be tested:
-
-    python -m pytest tests/api --confcutdir=tests/api -p no:pytest_homeassistant_custom_component
+The client is tested as a library of its own (`simkl_api`, see `__init__.py`): against the
+fake Simkl server on 127.0.0.1, with nothing of Home Assistant running. `scripts/test` also
+runs them alone, where importing Home Assistant fails (`without_home_assistant.py`).
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -12,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.simkl.api import SimklClient
+from simkl_api import SimklClient
 from tests.fake_simkl import FakeSimkl, FakeUser
 
 CLIENT_ID = "test-client-id"

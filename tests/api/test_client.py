@@ -10,7 +10,7 @@ from unittest.mock import AsyncMock, patch
 import aiohttp
 import pytest
 
-from custom_components.simkl.api import (
+from simkl_api import (
     AVATAR_24,
     AVATAR_100,
     AVATAR_200,
@@ -33,12 +33,14 @@ from custom_components.simkl.api import (
     AllItems,
     CalendarFile,
     CalendarNotModified,
+    EchoedItem,
     EpisodeRef,
     Extended,
     Ids,
     ImageKind,
     ListStatus,
     MediaType,
+    NotFound,
     PinAuthorized,
     PinCode,
     PinExpired,
@@ -53,6 +55,7 @@ from custom_components.simkl.api import (
     SyncRequest,
     SyncResult,
     SyncSeason,
+    WatchedQuery,
     build_image_url,
     no_poster_url,
     transport as transport_module,
@@ -62,7 +65,7 @@ from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind, MediaKind
 
 type ClientFactory = Callable[..., SimklClient]
 
-# Titles of the fake's demo catalogue (see tests/fake_simkl/state.py DEMO_LIBRARY).
+# Titles of the fake's demo catalogue (see tests/fake_simkl/seeds.py DEMO_LIBRARY).
 STRANGER_THINGS = 548312  # completed, rated 9
 BREAKING_BAD = 11121  # completed, rated 10, 62 episodes
 SEVERANCE = 1186633  # watching, airing; paused at S3E3 (33 %)
@@ -451,16 +454,13 @@ async def test_history_add_and_remove(
     added = await client.add_to_history(request)
 
     assert added.added == {"movies": 1, "shows": 1, "episodes": 3}
-    assert added.not_found == {
-        "movies": [],
-        "shows": [{"ids": {"simkl": UNKNOWN_ID}}],
-        "episodes": [],
-    }
+    assert added.not_found == NotFound(shows=[EchoedItem(ids=Ids(simkl=UNKNOWN_ID))])
     assert added.not_found_count == 1
-    assert [status["response"]["status"] for status in added.statuses] == [
-        "completed",
-        "watching",
+    assert [(status.status, status.media_type) for status in added.statuses] == [
+        (ListStatus.COMPLETED, MediaType.MOVIES),
+        (ListStatus.WATCHING, MediaType.SHOWS),
     ]
+    assert added.statuses[0].item == EchoedItem(ids=Ids(simkl=INTERSTELLAR))
     assert library.entries[INTERSTELLAR].movie_watched_at is not None
     assert set(library.entries[THE_BEAR].watched) == {(1, 1), (1, 2), (1, 3)}
     assert fake_simkl.requests[-1].json == request.to_dict()
@@ -508,7 +508,8 @@ async def test_ratings_add_and_remove(
         )
     )
     assert added.added == {"movies": 1, "shows": 0}
-    assert added.statuses[0]["response"] == {"status": "completed"}
+    assert added.statuses[0].status is ListStatus.COMPLETED
+    assert added.statuses[0].item.rating == 10
     assert added.not_found_count == 1
     assert library.entries[THE_MATRIX].rating == 10
 
@@ -529,26 +530,27 @@ async def test_add_to_list(
         )
     )
     assert result.added == {"movies": 0, "shows": 1}
-    assert result.not_found == {"movies": [{"ids": {"simkl": UNKNOWN_ID}}], "shows": []}
+    assert result.not_found == NotFound(movies=[EchoedItem(ids=Ids(simkl=UNKNOWN_ID))])
     assert fake_simkl.library(simkl_user).entries[THE_BEAR].status == "hold"
 
 
 async def test_check_watched(fake_simkl: FakeSimkl, client: SimklClient) -> None:
     """Watched state with counters; unknown items answer `not_found`."""
+    breaking_bad = WatchedQuery(ids=Ids(simkl=BREAKING_BAD), media_type=MediaType.SHOWS)
     completed, unknown = await client.check_watched(
-        [{"simkl": BREAKING_BAD, "type": "show"}, {"imdb": "tt0000001"}], extended="counters"
+        [breaking_bad, WatchedQuery(ids=Ids(imdb="tt0000001"))], extended="counters"
     )
     assert completed.result is True
     assert completed.list is ListStatus.COMPLETED
     assert completed.episodes_watched == completed.episodes_total == 62
-    assert completed.request == {"simkl": BREAKING_BAD, "type": "show"}
+    assert completed.request == breaking_bad
     assert unknown.result is None
     assert fake_simkl.requests[-1].query["extended"] == "counters"
     assert fake_simkl.requests[-1].json == [
         {"simkl": BREAKING_BAD, "type": "show"},
         {"imdb": "tt0000001"},
     ]
-    (plain,) = await client.check_watched([{"simkl": THE_BEAR}])
+    (plain,) = await client.check_watched([WatchedQuery(ids=Ids(simkl=THE_BEAR))])
     assert (plain.result, plain.list, plain.episodes_total) == (
         False,
         ListStatus.PLAN_TO_WATCH,

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from custom_components.simkl.api import (
+from simkl_api import (
     Ids,
     ListStatus,
     MediaType,
@@ -34,7 +34,7 @@ from custom_components.simkl.api import (
     SyncResult,
     transport as transport_module,
 )
-from custom_components.simkl.api.transport import _error_body, _retry_after
+from simkl_api.transport import _error_body, _retry_after
 from tests.api.conftest import CLIENT_ID
 from tests.fake_simkl import FakeSimkl, FaultKind
 

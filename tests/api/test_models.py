@@ -5,13 +5,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import orjson
 import pytest
 
-from custom_components.simkl.api import (
+from simkl_api import (
     UNKNOWN_WATCHED_AT,
     Activities,
     Airs,
     AllItems,
     CalendarEntry,
     CalendarFile,
+    EchoedItem,
     EpisodeInfo,
     EpisodeRef,
     FileMatch,
@@ -23,6 +24,7 @@ from custom_components.simkl.api import (
     MediaSummary,
     MediaType,
     NextToWatch,
+    NotFound,
     PinAuthorized,
     PinCode,
     PinExpired,
@@ -37,10 +39,12 @@ from custom_components.simkl.api import (
     SyncRequest,
     SyncResult,
     SyncSeason,
+    SyncStatus,
     UserSettings,
     UserStats,
     WatchedCheck,
     WatchedEpisode,
+    WatchedQuery,
     WatchedSeason,
     format_datetime,
     is_unknown_date,
@@ -785,15 +789,99 @@ def test_sync_result_counts_and_statuses() -> None:
     )
     assert result.added == {"movies": 1, "shows": 2, "episodes": 3}
     assert result.deleted == {"movies": 2}
-    assert result.not_found == {"movies": [{"ids": {"imdb": "tt0"}}], "shows": []}
+    assert result.not_found == NotFound(movies=[EchoedItem(ids=Ids(imdb="tt0"))])
     assert result.not_found_count == 1
-    assert [status["response"]["status"] for status in result.statuses] == [
-        "watching",
-        "completed",
+    assert result.statuses == [
+        SyncStatus(item=EchoedItem(ids=Ids(simkl=1)), status=ListStatus.WATCHING),
+        SyncStatus(status=ListStatus.COMPLETED),
     ]
     empty = SyncResult.from_dict(None)
     assert empty == SyncResult()
     assert empty.not_found_count == 0
+
+
+def test_sync_result_echoes() -> None:
+    """Echoed items keep what was sent and the part of a title Simkl could not find; a status
+    names the list and the type Simkl filed the item as."""
+    result = SyncResult.from_dict(
+        {
+            "added": {
+                "statuses": [
+                    {
+                        "request": {"ids": {"simkl": 7}, "to": "hold"},
+                        "response": {"status": "hold", "simkl_type": "tv", "anime_type": None},
+                    },
+                    {"response": {"status": "hold", "simkl_type": "anime", "anime_type": "ova"}},
+                ]
+            },
+            "not_found": {
+                "shows": [
+                    {"ids": {"simkl": 7}, "season": 9},
+                    {"ids": {"simkl": 7}, "season": 1, "episode": {"number": 99}},
+                    {"ids": {"simkl": 7}, "season": 1, "episode": {"number": "x"}},
+                    {"ids": {"simkl": 7}, "season": 1, "episode": 99},
+                ],
+                "anime": [{}],
+            },
+        }
+    )
+    assert result.statuses == [
+        SyncStatus(
+            item=EchoedItem(ids=Ids(simkl=7), to=ListStatus.HOLD),
+            status=ListStatus.HOLD,
+            media_type=MediaType.SHOWS,
+        ),
+        SyncStatus(status=ListStatus.HOLD, media_type=MediaType.ANIME, anime_type="ova"),
+    ]
+    # An episode Simkl echoes in a shape of its own still counts as not found.
+    assert result.not_found_count == 5
+    assert [item.episode for item in result.not_found.shows] == [
+        None,
+        SyncEpisodeNumber(number=99),
+        None,
+        None,
+    ]
+    assert result.not_found.to_dict() == {
+        "shows": [
+            {"ids": {"simkl": 7}, "season": 9},
+            {"ids": {"simkl": 7}, "season": 1, "episode": {"number": 99}},
+            {"ids": {"simkl": 7}, "season": 1},
+            {"ids": {"simkl": 7}, "season": 1},
+        ],
+        "anime": [{}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        (WatchedQuery(ids=Ids(simkl=1)), {"simkl": 1}),
+        (
+            WatchedQuery(ids=Ids(tmdb=1399), media_type=MediaType.SHOWS, season=1, episode=2),
+            {"tmdb": 1399, "type": "show", "season": 1, "episode": 2},
+        ),
+        (
+            WatchedQuery(ids=Ids(tmdb=27205), media_type=MediaType.MOVIES),
+            {"tmdb": 27205, "type": "movie"},
+        ),
+        (WatchedQuery(title="Dune", year=2021), {"title": "Dune", "year": 2021}),
+    ],
+)
+def test_watched_query_is_written_flat(query: WatchedQuery, body: dict[str, object]) -> None:
+    """A /sync/watched item is written with its ids flat, and read back the same."""
+    assert query.to_dict() == body
+    assert WatchedQuery.from_dict(body) == query
+
+
+def test_watched_query_reads_an_ids_block() -> None:
+    """Simkl also takes (and may echo) the ids as a block; anime is asked about as a show."""
+    assert WatchedQuery.from_dict({"ids": {"mal": 5114}, "type": "anime"}) == WatchedQuery(
+        ids=Ids(mal=5114), media_type=MediaType.ANIME
+    )
+    assert WatchedQuery(ids=Ids(mal=5114), media_type=MediaType.ANIME).to_dict() == {
+        "mal": 5114,
+        "type": "show",
+    }
 
 
 def test_watched_check() -> None:
@@ -816,9 +904,13 @@ def test_watched_check() -> None:
     assert check.list is ListStatus.COMPLETED
     assert check.episodes_watched == 42
     assert check.episodes_total == 42
-    assert check.request == {"simkl": 548312, "type": "show"}
+    assert check.request == WatchedQuery(ids=Ids(simkl=548312), media_type=MediaType.SHOWS)
     unknown = WatchedCheck.from_dict({"imdb": "tt0", "result": "not_found", "list": None})
-    assert (unknown.result, unknown.list, unknown.request) == (None, None, {"imdb": "tt0"})
+    assert (unknown.result, unknown.list, unknown.request) == (
+        None,
+        None,
+        WatchedQuery(ids=Ids(imdb="tt0")),
+    )
 
 
 # --- search and catalog -----------------------------------------------------------------------

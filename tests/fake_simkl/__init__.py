@@ -4,9 +4,12 @@ Start one with ``async with FakeSimkl() as fake:`` (or `FakeSimkl.start`/`FakeSi
 and point a client at ``fake.url`` for both the API and the calendar files.
 """
 
-from .catalog import Catalog, CatalogItem, Episode, MediaKind, SeasonPlan
+from .catalog import Catalog
+from .library import Library, LibraryEntry, Playback, Status
+from .seeds import DEMO_LIBRARY
 from .server import DEFAULT_CLIENT_ID, FakeSimkl, FaultKind, LoggedRequest
-from .state import DEMO_LIBRARY, FakeUser, Library, LibraryEntry, Playback, Status
+from .state import FakeUser
+from .titles import CatalogItem, Episode, MediaKind, SeasonPlan
 
 __all__ = [
     "DEFAULT_CLIENT_ID",

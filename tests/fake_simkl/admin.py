@@ -7,18 +7,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .base import ServerBase
+from .library import Library, LibraryEntry, Playback, Status, as_utc
 from .protocol import Fault, FaultKind
-from .state import (
-    SETTINGS_FIELDS,
-    FakeUser,
-    Library,
-    LibraryEntry,
-    Playback,
-    Status,
-    as_utc,
-    seed_demo_library,
-    seed_library,
-)
+from .seeds import seed_demo_library, seed_library
+from .state import SETTINGS_FIELDS, FakeUser
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -197,7 +189,7 @@ class AdminControls(ServerBase):
         return seed_library(self.state, user, count, seed)
 
     def seed_demo_library(self, user: FakeUser) -> None:
-        """File the demo library (see `tests.fake_simkl.state.DEMO_LIBRARY`)."""
+        """File the demo library (see `tests.fake_simkl.seeds.DEMO_LIBRARY`)."""
         seed_demo_library(self.state, user)
 
     def touch_calendar(self) -> None:

@@ -17,21 +17,18 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aiohttp import web
 
-from .catalog import Catalog, CatalogItem, MediaKind
+from .catalog import Catalog
+from .library import as_utc, parse_time
 from .protocol import ApiError, Fault, FaultKind, Headers, LoggedRequest, RateLimiter, Route
-from .state import (
-    FakeUser,
-    State,
-    as_utc,
-    parse_time,
-)
+from .state import FakeUser, State
+from .titles import CatalogItem, MediaKind
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Iterator
 
     from aiohttp.web_urldispatcher import AbstractRoute
 
-    from .state import Change
+    from .library import Change
 
 
 type Json = dict[str, Any]

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from .views import media
 
 if TYPE_CHECKING:
-    from .catalog import Catalog, CatalogItem, MediaKind
+    from .catalog import Catalog
+    from .titles import CatalogItem, MediaKind
 
 _SEPARATORS = r"[\s._-]"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -4,13 +4,14 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .state import iso
+from .library import iso
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .catalog import CatalogItem, Episode, MediaKind
-    from .state import FakeUser, LibraryEntry, Playback
+    from .library import LibraryEntry, Playback
+    from .state import FakeUser
+    from .titles import CatalogItem, Episode, MediaKind
 
 type Json = dict[str, Any]
 

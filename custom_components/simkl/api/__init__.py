@@ -80,9 +80,13 @@ from .sync import (
     PlaybackSession,
     WatchedCheck,
     WatchedEpisode,
+    WatchedQuery,
     WatchedSeason,
 )
+from .transport import TransportOptions
 from .writes import (
+    EchoedItem,
+    NotFound,
     ScrobbleRequest,
     ScrobbleResult,
     SyncEpisode,
@@ -91,6 +95,7 @@ from .writes import (
     SyncRequest,
     SyncResult,
     SyncSeason,
+    SyncStatus,
 )
 
 __all__ = [
@@ -123,6 +128,7 @@ __all__ = [
     "CalendarEntry",
     "CalendarFile",
     "CalendarNotModified",
+    "EchoedItem",
     "EpisodeInfo",
     "EpisodeRef",
     "Extended",
@@ -138,6 +144,7 @@ __all__ = [
     "MediaSummary",
     "MediaType",
     "NextToWatch",
+    "NotFound",
     "PinAuthorized",
     "PinCode",
     "PinExpired",
@@ -166,11 +173,14 @@ __all__ = [
     "SyncRequest",
     "SyncResult",
     "SyncSeason",
+    "SyncStatus",
+    "TransportOptions",
     "UserSettings",
     "UserStats",
     "WatchedCheck",
     "WatchedEpisode",
     "WatchedLastWeek",
+    "WatchedQuery",
     "WatchedSeason",
     "build_image_url",
     "format_datetime",

@@ -4,11 +4,9 @@ from dataclasses import dataclass, field
 import datetime as dt
 from typing import Any
 
-from mashumaro import field_options
-
 from .common import Ids
 from .media import FinaleType
-from .model import JsonDict, SimklModel, as_dict, first_number, model_list, parse_float
+from .model import JsonDict, SimklModel, as_dict, first_number, list_of, model_list, parse_float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,9 +66,7 @@ class CalendarEntry(SimklModel):
 class CalendarFile(SimklModel):
     """A calendar data file; `last_modified` is the header to send back next time."""
 
-    entries: list[CalendarEntry] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(CalendarEntry))
-    )
+    entries: list[CalendarEntry] = list_of(CalendarEntry)
     last_modified: str | None = None
 
     @classmethod

@@ -13,7 +13,7 @@ data the caller holds.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 from urllib.parse import quote
 
 import aiohttp
@@ -40,8 +40,8 @@ from .errors import (
 from .images import build_image_url
 from .media import MediaType
 from .model import format_datetime, parse_list
-from .sync import Activities, AllItems, PlaybackSession, WatchedCheck
-from .transport import Transport
+from .sync import Activities, AllItems, PlaybackSession, WatchedCheck, WatchedQuery
+from .transport import Transport, TransportOptions
 from .writes import ScrobbleRequest, ScrobbleResult, SyncRequest, SyncResult
 
 if TYPE_CHECKING:
@@ -67,18 +67,16 @@ class SimklClient:
         api_url: str = API_URL,
         data_url: str = DATA_URL,
         image_url: str = IMAGE_URL,
-        request_timeout: float = 20.0,
-        write_timeout: float = 8.0,
-        retry_budget: float = 30.0,
-        retry_base_delay: float = 1.0,
-        min_get_interval: float = 0.1,
-        min_post_interval: float = 1.0,
-        clock: Callable[[], float] | None = None,
+        **options: Unpack[TransportOptions],
     ) -> None:
         """Create a client; the session is borrowed and never closed here.
 
         `app_name` and `app_version` identify the application to Simkl on every request
         (a short lowercase name such as `plex-scrobbler`, and its version).
+
+        The options (`TransportOptions`), with their defaults: `request_timeout` (20 s),
+        `write_timeout` (8 s), `retry_budget` (30 s), `retry_base_delay` (1 s),
+        `min_get_interval` (0.1 s), `min_post_interval` (1 s) and `clock` (None).
 
         Failed GETs (timeouts, lost connections, 5xx, 429) are retried with exponential
         backoff from `retry_base_delay`, or after the `Retry-After` a 429 carries. A retry is
@@ -93,17 +91,11 @@ class SimklClient:
         self._client_id = client_id
         self._transport = Transport(
             session,
-            client_id,
+            access_token,
+            client_id=client_id,
             app_name=app_name,
             app_version=app_version,
-            access_token=access_token,
-            request_timeout=request_timeout,
-            write_timeout=write_timeout,
-            retry_budget=retry_budget,
-            retry_base_delay=retry_base_delay,
-            min_get_interval=min_get_interval,
-            min_post_interval=min_post_interval,
-            clock=clock,
+            **options,
         )
         self._api_url = api_url.rstrip("/")
         self._data_url = data_url.rstrip("/")
@@ -274,7 +266,7 @@ class SimklClient:
         return await self._sync_write("/sync/add-to-list", request)
 
     async def check_watched(
-        self, items: Sequence[Mapping[str, Any]], *, extended: str | None = None
+        self, items: Sequence[WatchedQuery], *, extended: str | None = None
     ) -> list[WatchedCheck]:
         """Ask which items are watched (at most 100 items when `extended` is used)."""
         params = {"extended": extended} if extended is not None else None
@@ -282,7 +274,7 @@ class SimklClient:
             "POST",
             f"{self._api_url}/sync/watched",
             params=params,
-            body=[dict(item) for item in items],
+            body=[item.to_dict() for item in items],
         )
         return parse_list(WatchedCheck.from_dict, response.data)
 

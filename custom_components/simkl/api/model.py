@@ -16,11 +16,12 @@ bodies carry only what was set and `Model.from_dict(model.to_dict()) == model`.
 """
 
 from collections.abc import Callable
-from dataclasses import MISSING, fields, replace
+from dataclasses import MISSING, field, fields, replace
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, Self
 
+from mashumaro import field_options
 from mashumaro.config import BaseConfig
 from mashumaro.exceptions import MissingField
 from mashumaro.mixins.orjson import DataClassORJSONMixin
@@ -272,3 +273,20 @@ def _defaults(cls: type) -> list[tuple[str, Any]]:
 def model_list[M: SimklModel](model: type[M]) -> Callable[[Any], list[M]]:
     """Reader of a list field of models that skips entries the model rejects."""
     return lambda value: parse_list(model.from_dict, value)
+
+
+def list_of[M: SimklModel](model: type[M]) -> Any:
+    """A list field of models: empty unless set, read skipping the entries the model rejects."""
+    return field(default_factory=list, metadata=field_options(deserialize=model_list(model)))
+
+
+def optional_model[M: SimklModel](model: type[M]) -> Callable[[Any], M | None]:
+    """Reader of a field holding one model, None when the value is not one the model accepts."""
+
+    def read(value: Any) -> M | None:
+        try:
+            return model.from_dict(value) if isinstance(value, dict) else None
+        except ValueError, MissingField:
+            return None
+
+    return read

@@ -5,19 +5,16 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
-from mashumaro import field_options
-
-from .common import EpisodeRef, MediaInfo, media_and_episode, media_block
+from .common import EpisodeRef, Ids, MediaInfo, media_and_episode, media_block
 from .const import ListStatus
 from .media import MediaType
 from .model import (
     JsonDict,
     SimklModel,
     as_dict,
-    as_is,
     by_type,
     first_number,
-    model_list,
+    list_of,
     parse_datetime,
     parse_list,
 )
@@ -146,9 +143,7 @@ class WatchedSeason(SimklModel):
     """Watched episodes of a season; `number` is None for anime's flat episode lists."""
 
     number: int | None = None
-    episodes: list[WatchedEpisode] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(WatchedEpisode))
-    )
+    episodes: list[WatchedEpisode] = list_of(WatchedEpisode)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,9 +178,7 @@ class LibraryItem(SimklModel):
     total_episodes_count: int | None = None
     not_aired_episodes_count: int | None = None
     anime_type: str | None = None
-    seasons: list[WatchedSeason] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(WatchedSeason))
-    )
+    seasons: list[WatchedSeason] = list_of(WatchedSeason)
     next_to_watch_info: NextToWatch | None = None
 
     @classmethod
@@ -295,6 +288,42 @@ class PlaybackSession(SimklModel):
         )
 
 
+# The keys of a /sync/watched item that are not ids (Simkl also takes the ids flat).
+_WATCHED_QUERY_KEYS = frozenset({"ids", "type", "title", "year", "season", "episode"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchedQuery(SimklModel):
+    """An item /sync/watched is asked about: ids, or a title and year; an episode optionally.
+
+    `media_type` is Simkl's `type`, needed with a TMDB id; it knows shows and movies only, so
+    anime is asked about as a show. Written flat (`{"simkl": 1, "type": "show"}`), as Simkl
+    echoes it back in each answer.
+    """
+
+    ids: Ids = field(default_factory=Ids)
+    media_type: MediaType | None = None
+    title: str | None = None
+    year: int | None = None
+    season: int | None = None
+    episode: int | None = None
+
+    @classmethod
+    def __pre_deserialize__(cls, d: Any) -> JsonDict:
+        raw = as_dict(d)
+        flat_ids = {key: value for key, value in raw.items() if key not in _WATCHED_QUERY_KEYS}
+        return super().__pre_deserialize__(
+            {key: raw.get(key) for key in ("title", "year", "season", "episode")}
+            | {"ids": flat_ids | as_dict(raw.get("ids")), "media_type": raw.get("type")}
+        )
+
+    def __post_serialize__(self, d: JsonDict) -> JsonDict:
+        query: JsonDict = d.pop("ids", {})
+        if self.media_type is not None:
+            query["type"] = self.media_type.id_lookup_kind
+        return query | {key: value for key, value in d.items() if key != "media_type"}
+
+
 _WATCHED_ANSWER_KEYS = frozenset(
     {
         "result",
@@ -313,7 +342,7 @@ _WATCHED_ANSWER_KEYS = frozenset(
 class WatchedCheck(SimklModel):
     """One entry of /sync/watched; `result` is None when Simkl answered `not_found`.
 
-    `request` holds the echoed keys that identified the item.
+    `request` is the item asked about, as Simkl echoed it.
     """
 
     result: bool | None = None
@@ -323,7 +352,7 @@ class WatchedCheck(SimklModel):
     episodes_aired: int | None = None
     episodes_total: int | None = None
     episodes_to_be_aired: int | None = None
-    request: JsonDict = field(default_factory=dict, metadata=field_options(deserialize=as_is))
+    request: WatchedQuery = field(default_factory=WatchedQuery)
 
     @classmethod
     def __pre_deserialize__(cls, d: Any) -> JsonDict:

@@ -16,7 +16,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 from urllib.parse import quote, urlsplit
 from weakref import WeakKeyDictionary
 
@@ -134,39 +134,45 @@ def _spellings(secret: str) -> set[str]:
     return {secret, quote(secret, safe=""), in_query}
 
 
+class TransportOptions(TypedDict, total=False):
+    """How the client times, paces and retries its requests; see `SimklClient`."""
+
+    request_timeout: float
+    write_timeout: float
+    retry_budget: float
+    retry_base_delay: float
+    min_get_interval: float
+    min_post_interval: float
+    clock: Callable[[], float] | None
+
+
 class Transport:
     """Sends the requests of one application and (optionally) one user."""
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        client_id: str,
+        access_token: str | None,
         *,
+        client_id: str,
         app_name: str,
         app_version: str,
-        access_token: str | None,
-        request_timeout: float,
-        write_timeout: float,
-        retry_budget: float,
-        retry_base_delay: float,
-        min_get_interval: float,
-        min_post_interval: float,
-        clock: Callable[[], float] | None,
+        **options: Unpack[TransportOptions],
     ) -> None:
-        """Borrow the session; see `SimklClient` for the settings."""
+        """Borrow the session; see `SimklClient` for the options and their defaults."""
         self._session = session
         self._client_id = client_id
         # The user's token, sent as `Authorization: Bearer` when set.
         self.access_token = access_token
         self._user_agent = f"{app_name}/{app_version}"
         self._identity = {"client_id": client_id, "app-name": app_name, "app-version": app_version}
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._write_timeout = aiohttp.ClientTimeout(total=write_timeout)
-        self._retry_budget = retry_budget
-        self._retry_base_delay = retry_base_delay
-        self._clock = clock
-        self._min_get_interval = min_get_interval
-        self._min_post_interval = min_post_interval
+        self._timeout = aiohttp.ClientTimeout(total=options.get("request_timeout", 20.0))
+        self._write_timeout = aiohttp.ClientTimeout(total=options.get("write_timeout", 8.0))
+        self._retry_budget = options.get("retry_budget", 30.0)
+        self._retry_base_delay = options.get("retry_base_delay", 1.0)
+        self._clock = options.get("clock")
+        self._min_get_interval = options.get("min_get_interval", 0.1)
+        self._min_post_interval = options.get("min_post_interval", 1.0)
         # PIN codes asked for or polled; they link an account, so they are redacted too.
         self.pin_codes: set[str] = set()
 
@@ -312,23 +318,17 @@ class Transport:
         message = self.redact(message)
         if status == 401:
             return SimklAuthenticationError(message, status=status, error_id=error_id)
-        wait = _retry_after(retry_after)
-        if status == 429:
+        write_lock = status == 400 and error_id is not None and error_id.upper() == "RATE_LIMIT"
+        if status == 429 or write_lock:
+            wait = _retry_after(retry_after)
+            guess = WRITE_LOCK_RETRY_AFTER if write_lock else RATE_LIMIT_RETRY_AFTER
             return SimklRateLimitError(
                 message,
                 status=status,
                 error_id=error_id,
-                retry_after=wait if wait is not None else RATE_LIMIT_RETRY_AFTER,
+                retry_after=wait if wait is not None else guess,
                 retry_after_sent=wait is not None,
-            )
-        if status == 400 and error_id is not None and error_id.upper() == "RATE_LIMIT":
-            return SimklRateLimitError(
-                message,
-                status=status,
-                error_id=error_id,
-                retry_after=wait if wait is not None else WRITE_LOCK_RETRY_AFTER,
-                retry_after_sent=wait is not None,
-                write_lock=True,
+                write_lock=write_lock,
             )
         if status == 404:
             return SimklNotFoundError(message, status=status, error_id=error_id)

@@ -16,7 +16,8 @@ from .model import (
     as_is,
     by_type,
     first_number,
-    model_list,
+    list_of,
+    optional_model,
     parse_int,
 )
 
@@ -34,9 +35,7 @@ class SyncSeason(SimklModel):
     """A season in a sync write; without episodes it stands for the whole season."""
 
     number: int
-    episodes: list[SyncEpisodeNumber] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(SyncEpisodeNumber))
-    )
+    episodes: list[SyncEpisodeNumber] = list_of(SyncEpisodeNumber)
     watched_at: datetime | None = None
 
 
@@ -55,12 +54,8 @@ class SyncItem(SimklModel):
     to: ListStatus | None = None
     rating: int | None = None
     status: ListStatus | None = None
-    seasons: list[SyncSeason] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(SyncSeason))
-    )
-    episodes: list[SyncEpisodeNumber] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(SyncEpisodeNumber))
-    )
+    seasons: list[SyncSeason] = list_of(SyncSeason)
+    episodes: list[SyncEpisodeNumber] = list_of(SyncEpisodeNumber)
     rated_at: datetime | None = None
     added_at: datetime | None = None
     # Read the seasons/episodes of an anime in TVDB numbering instead of AniDB's.
@@ -79,18 +74,10 @@ class SyncEpisode(SimklModel):
 class SyncRequest(SimklModel):
     """Body of /sync/history, /sync/ratings, /sync/add-to-list and their removals."""
 
-    movies: list[SyncItem] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(SyncItem))
-    )
-    shows: list[SyncItem] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(SyncItem))
-    )
-    anime: list[SyncItem] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(SyncItem))
-    )
-    episodes: list[SyncEpisode] = field(
-        default_factory=list, metadata=field_options(deserialize=model_list(SyncEpisode))
-    )
+    movies: list[SyncItem] = list_of(SyncItem)
+    shows: list[SyncItem] = list_of(SyncItem)
+    anime: list[SyncItem] = list_of(SyncItem)
+    episodes: list[SyncEpisode] = list_of(SyncEpisode)
 
     @classmethod
     def of(cls, media_type: MediaType, item: SyncItem) -> SyncRequest:
@@ -112,42 +99,95 @@ def _counts(value: Any) -> dict[str, int]:
     return counts
 
 
-def _dicts(value: Any) -> list[JsonDict]:
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EchoedItem(SyncItem):
+    """An item of a sync write as Simkl echoes it back, in `not_found` and `statuses`.
+
+    The item as it was sent (ids optional: Simkl echoes what it could not resolve) and, when
+    Simkl could not find a part of a title, the `season` and `episode` it names.
+    """
+
+    ids: Ids = field(default_factory=Ids)
+    season: int | None = None
+    episode: SyncEpisodeNumber | None = field(
+        default=None, metadata=field_options(deserialize=optional_model(SyncEpisodeNumber))
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotFound(SimklModel):
+    """The items of a sync write Simkl could not find, per section of the request."""
+
+    movies: list[EchoedItem] = list_of(EchoedItem)
+    shows: list[EchoedItem] = list_of(EchoedItem)
+    anime: list[EchoedItem] = list_of(EchoedItem)
+    episodes: list[EchoedItem] = list_of(EchoedItem)
+
+    def __len__(self) -> int:
+        """Number of items Simkl could not find."""
+        return len(self.movies) + len(self.shows) + len(self.anime) + len(self.episodes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncStatus(SimklModel):
+    """Where an item of a sync write ended up: the list it is on, the type Simkl filed it as.
+
+    Read from Simkl's `{"request": {...}, "response": {"status", "simkl_type", "anime_type"}}`.
+    """
+
+    item: EchoedItem = field(default_factory=EchoedItem)
+    status: ListStatus | None = None
+    media_type: MediaType | None = None
+    anime_type: str | None = None
+
+    @classmethod
+    def __pre_deserialize__(cls, d: Any) -> JsonDict:
+        raw = as_dict(d)
+        response = as_dict(raw.get("response"))
+        return super().__pre_deserialize__(
+            {
+                "item": raw.get("request"),
+                "status": response.get("status"),
+                "media_type": response.get("simkl_type"),
+                "anime_type": response.get("anime_type"),
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SyncResult(SimklModel):
-    """Answer to a sync write; `statuses` echoes each request with the resulting list."""
+    """Answer to a sync write: counts per section, what Simkl could not find, where items went.
+
+    `added` and `deleted` count per section (`movies`, `shows`, `episodes`, ...).
+    """
 
     added: dict[str, int] = field(default_factory=dict, metadata=field_options(deserialize=as_is))
     deleted: dict[str, int] = field(default_factory=dict, metadata=field_options(deserialize=as_is))
-    not_found: dict[str, list[JsonDict]] = field(
-        default_factory=dict, metadata=field_options(deserialize=as_is)
-    )
-    statuses: list[JsonDict] = field(
-        default_factory=list, metadata=field_options(deserialize=as_is)
-    )
+    not_found: NotFound = field(default_factory=NotFound)
+    statuses: list[SyncStatus] = list_of(SyncStatus)
 
     @classmethod
     def __pre_deserialize__(cls, d: Any) -> JsonDict:
         raw = as_dict(d)
         added = as_dict(raw.get("added"))
-        return {
-            "added": _counts(added),
-            "deleted": _counts(raw.get("deleted")),
-            "not_found": {
-                key: _dicts(value)
-                for key, value in as_dict(raw.get("not_found")).items()
-                if isinstance(value, list)
-            },
-            "statuses": _dicts(added.get("statuses")) + _dicts(raw.get("statuses")),
-        }
+        statuses = [*_list(added.get("statuses")), *_list(raw.get("statuses"))]
+        return super().__pre_deserialize__(
+            {
+                "added": _counts(added),
+                "deleted": _counts(raw.get("deleted")),
+                "not_found": raw.get("not_found"),
+                "statuses": statuses,
+            }
+        )
 
     @property
     def not_found_count(self) -> int:
         """Number of requested entries Simkl could not resolve."""
-        return sum(len(entries) for entries in self.not_found.values())
+        return len(self.not_found)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -69,9 +69,7 @@ async def _async_submit(
         response["deleted"] = outcome.result.deleted
         if outcome.result.not_found_count:
             # Simkl took the rest of the change.
-            response["not_found"] = {
-                section: entries for section, entries in outcome.result.not_found.items() if entries
-            }
+            response["not_found"] = outcome.result.not_found.to_dict()
     return response
 
 

@@ -10,10 +10,8 @@ from aiohttp import web
 
 from tests.fake_simkl import artwork, views
 from tests.fake_simkl.base import Json, ServerBase
-from tests.fake_simkl.catalog import MediaKind
-from tests.fake_simkl.state import (
-    as_utc,
-)
+from tests.fake_simkl.library import as_utc
+from tests.fake_simkl.titles import MediaKind
 
 if TYPE_CHECKING:
     pass

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tests.fake_simkl.base import Json, ServerBase
-from tests.fake_simkl.catalog import CatalogItem
+from tests.fake_simkl.library import Checkin, Library, iso
 from tests.fake_simkl.protocol import ApiError
-from tests.fake_simkl.state import Checkin, Library, iso
+from tests.fake_simkl.titles import CatalogItem
 
 if TYPE_CHECKING:
-    from tests.fake_simkl.state import Change
+    from tests.fake_simkl.library import Change
 
 
 SCROBBLE_THRESHOLD = 80.0

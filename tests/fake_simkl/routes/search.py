@@ -7,9 +7,9 @@ from aiohttp import web
 
 from tests.fake_simkl import views
 from tests.fake_simkl.base import ANIME, ID_KEYS, MOVIES, TYPE_FILTERS, ServerBase
-from tests.fake_simkl.catalog import MEDIA_KINDS, CatalogItem, MediaKind
 from tests.fake_simkl.protocol import ApiError
 from tests.fake_simkl.search import file_match
+from tests.fake_simkl.titles import MEDIA_KINDS, CatalogItem, MediaKind
 
 if TYPE_CHECKING:
     pass

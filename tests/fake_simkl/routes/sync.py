@@ -7,12 +7,12 @@ from aiohttp import web
 
 from tests.fake_simkl import views
 from tests.fake_simkl.base import ID_KEYS, TYPE_FILTERS, Json, ServerBase, as_list
-from tests.fake_simkl.catalog import MEDIA_KINDS, CatalogItem, MediaKind
+from tests.fake_simkl.library import MOVIE_STATUSES, STATUSES, Library, LibraryEntry, Status, iso
 from tests.fake_simkl.protocol import ApiError
-from tests.fake_simkl.state import MOVIE_STATUSES, STATUSES, Library, LibraryEntry, Status, iso
+from tests.fake_simkl.titles import MEDIA_KINDS, CatalogItem, MediaKind
 
 if TYPE_CHECKING:
-    from tests.fake_simkl.state import Change
+    from tests.fake_simkl.library import Change
 
 
 # Path type -> catalogue kinds, for /sync/all-items/{type} and /sync/ratings/{type}.
