@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.util import dt as dt_util
 
-from tests.fake_simkl import CatalogItem, SeasonPlan
-from tests.fake_simkl.catalog import MEDIA_KINDS, WEEK, MediaKind, zone
+from tests.fake_simkl import CatalogItem, MediaKind, SeasonPlan
+from tests.fake_simkl.titles import MEDIA_KINDS, WEEK, zone
 from tests.fake_simkl.views import episode_url, page_url
 
 if TYPE_CHECKING:
     import random
 
-    from tests.fake_simkl import FakeSimkl, FakeUser
-    from tests.fake_simkl.state import LibraryEntry
+    from tests.fake_simkl import FakeSimkl, FakeUser, LibraryEntry
 
 type Event = dict[str, Any]
 

@@ -145,4 +145,3 @@ async def test_unreadable_entries_are_named_in_the_log(
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert [record.exc_info for record in errors] == [None]
     assert "Simkl sent 2 unreadable entries of shows" in errors[0].getMessage()
-

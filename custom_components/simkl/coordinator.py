@@ -115,12 +115,11 @@ class SimklLibraryCoordinator(DataUpdateCoordinator[Library]):
         self._shut_down = False
 
     async def _async_setup(self) -> None:
-        """Load the stored library, or read the account when there is none."""
-        self._cached = await self._async_load_cache()
-        if self._cached is None:
-            with self._translate_errors():
-                settings = await self.client.get_user_settings()
-            self._cached = Library(account=Account.from_api(settings))
+        """Read the account: setup waits for this only when `async_load_stored` found
+        neither a stored library nor the account the config flow read."""
+        with self._translate_errors():
+            settings = await self.client.get_user_settings()
+        self._cached = Library(account=Account.from_api(settings))
 
     async def async_load_stored(self, linked: UserSettings | None) -> bool:
         """Use the stored library, else the account the config flow just read.
