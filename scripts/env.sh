@@ -7,7 +7,8 @@
 #   * forky:  a minimal Debian forky root under $CACHE_DIR/forky (Debian hosts only, as root),
 #             with a venv at /venv inside it; the project is bind-mounted at /project in a
 #             private mount namespace, so nothing stays mounted when the command ends.
-# SIMKL_ENV=host|forky forces one kind.
+# SIMKL_ENV=host|forky forces one kind. SIMKL_VENV names another venv next to the main one
+# (`ensure_test_env`): the test suite also runs against other Home Assistant versions.
 
 set -euo pipefail
 
@@ -89,12 +90,13 @@ refresh_forky_host_files() {
   fi
 }
 
-# Runs "$@" inside the environment, from the project directory, with the venv first on PATH.
+# Runs "$@" inside the environment, from the project directory, with the venv first on PATH
+# (the main one, or the one SIMKL_VENV names).
 in_env() {
-  local kind
+  local kind venv="${SIMKL_VENV:-venv}"
   kind="$(env_kind)"
   if [[ "$kind" == host ]]; then
-    (cd "$PROJECT_DIR" && PATH="$HOST_VENV/bin:$PATH" VIRTUAL_ENV="$HOST_VENV" "$@")
+    (cd "$PROJECT_DIR" && PATH="$CACHE_DIR/$venv/bin:$PATH" VIRTUAL_ENV="$CACHE_DIR/$venv" "$@")
     return
   fi
   local -a passthrough=()
@@ -106,16 +108,16 @@ in_env() {
   done
   unshare --mount --propagation private -- /bin/bash -c '
     set -e
-    root="$1"; project="$2"; shift 2
+    root="$1"; project="$2"; venv="$3"; shift 3
     mount --bind "$project" "$root/project"
     mount -t proc proc "$root/proc" 2>/dev/null || true
     mount --bind /dev "$root/dev" 2>/dev/null || true
     exec chroot "$root" /usr/bin/env -i \
-      HOME=/root LANG=C.UTF-8 PATH=/venv/bin:/usr/local/bin:/usr/bin:/bin VIRTUAL_ENV=/venv \
+      HOME=/root LANG=C.UTF-8 PATH="/$venv/bin:/usr/local/bin:/usr/bin:/bin" VIRTUAL_ENV="/$venv" \
       SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
       UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
       "$@"
-  ' simkl-env "$FORKY_DIR" "$PROJECT_DIR" "${passthrough[@]}" /bin/sh -c 'cd /project && exec "$@"' sh "$@"
+  ' simkl-env "$FORKY_DIR" "$PROJECT_DIR" "$venv" "${passthrough[@]}" /bin/sh -c 'cd /project && exec "$@"' sh "$@"
 }
 
 # Creates or updates the environment; fast (a digest check) when nothing changed.
@@ -174,4 +176,38 @@ ensure_develop_extras() {
   else
     log "Could not build them (see $CACHE_DIR/develop-extras.log); Home Assistant will log install errors"
   fi
+}
+
+# Prints the newest release of a package on PyPI (no pre-releases), as pip sees it.
+newest_on_pypi() {
+  in_env env -u PIP_FIND_LINKS python -m pip index versions "$1" 2>/dev/null |
+    sed -n 's/^[^ ]* (\(.*\))$/\1/p' | head -n 1
+}
+
+# `ensure_test_env NAME REQUIREMENT...`: a venv NAME next to the main one (run commands in it
+# with `SIMKL_VENV=NAME in_env ...`) holding these requirements. Rebuilt only when they change.
+ensure_test_env() {
+  local name="$1"; shift
+  local path stamp digest
+  if [[ "$(env_kind)" == host ]]; then path="$CACHE_DIR/$name"; else path="$FORKY_DIR/$name"; fi
+  stamp="$path/.simkl-requirements"
+  digest="$(printf '%s\n' "$@" | sha256sum | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]]; then
+    return 0
+  fi
+  log "Creating the test environment $name: $* (a minute or two, once)"
+  rm -rf "$path"
+  if [[ "$(env_kind)" == host ]]; then
+    "$(find_host_python)" -m venv "$path"
+  else
+    chroot "$FORKY_DIR" /usr/bin/python3.14 -m venv "/$name"
+  fi
+  local log_file="$CACHE_DIR/$name-install.log"
+  if ! SIMKL_VENV="$name" in_env env -u PIP_FIND_LINKS sh -c \
+    'python -m pip install --quiet --upgrade pip && python -m pip install --quiet "$@"' \
+    sh "$@" >"$log_file" 2>&1; then
+    tail -n 20 "$log_file" >&2
+    return 1
+  fi
+  echo "$digest" >"$stamp"
 }

@@ -12,90 +12,19 @@ a card cannot find, or a flow that ends in an abort.
 import argparse
 import asyncio
 import base64
-from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-import itertools
 import json
 from pathlib import Path
 import sys
-import time
-from typing import Any, cast
+from typing import cast
 
 import aiohttp
 from homeassistant.util.yaml import parse_yaml
+from screenshots_clients import PAGE_HELPERS, HomeAssistant, Json, Page, ShotError
 
-type Json = dict[str, Any]
-
-USER = {"name": "Demo", "username": "demo", "password": "demo-password", "language": "en"}
 DASHBOARD_PATH = "simkl-demo"
 CUSTOM_CARD = "custom:upcoming-media-card"
-MAX_IMAGE_BYTES = 200_000
-
-# Helpers put on every page: Home Assistant's frontend is made of nested shadow roots, which
-# document.querySelector does not enter.
-PAGE_HELPERS = r"""
-window.__shots = {
-  all(selector, root = document) {
-    const found = [];
-    const walk = (node) => {
-      found.push(...node.querySelectorAll(selector));
-      for (const element of node.querySelectorAll("*")) {
-        if (element.shadowRoot) walk(element.shadowRoot);
-      }
-    };
-    walk(root);
-    return found;
-  },
-  inside(hostSelector, selector) {
-    return this.all(hostSelector).flatMap(
-      (host) => this.all(selector, host.shadowRoot || host));
-  },
-  field() {
-    return this.inside("step-flow-form", "input").find((input) => this.visible(input));
-  },
-  text(element) {
-    let text = "";
-    const walk = (node) => {
-      if (node.nodeType === Node.TEXT_NODE) text += node.textContent;
-      if (["STYLE", "SCRIPT"].includes(node.nodeName)) return;
-      if (node.shadowRoot) walk(node.shadowRoot);
-      for (const child of node.childNodes) walk(child);
-    };
-    walk(element);
-    return text.replace(/\s+/g, " ").trim();
-  },
-  pinShown() {
-    return this.all("step-flow-progress").some((step) => /\b[A-Z0-9]{5}\b/.test(this.text(step)));
-  },
-  visible(element) {
-    const box = element.getBoundingClientRect();
-    return box.width > 0 && box.height > 0;
-  },
-  problems() {
-    const found = [];
-    for (const alert of this.all("ha-alert")) {
-      const kind = alert.getAttribute("alert-type") || alert.alertType;
-      if (kind === "error" && this.visible(alert)) found.push("error: " + this.text(alert));
-    }
-    for (const card of this.all("hui-error-card, hui-warning")) {
-      if (this.visible(card)) found.push("card: " + this.text(card));
-    }
-    for (const abort of this.all("step-flow-abort")) {
-      found.push("flow aborted: " + this.text(abort));
-    }
-    return found;
-  },
-  buttonLabelled(labels) {
-    return this.all("ha-button, mwc-button, button").find(
-      (button) => this.visible(button) && labels.includes(this.text(button)));
-  },
-};
-"""
-
-
-class ShotError(Exception):
-    """The frontend showed an error, or did not show what a step waits for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,216 +36,6 @@ class Shot:
     ready: str
     width: int = 1280
     height: int = 800
-
-
-class Page:
-    """A Chromium tab driven over the DevTools protocol."""
-
-    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
-        """Wrap the tab's DevTools socket."""
-        self._socket = socket
-        self._ids = itertools.count(1)
-
-    async def send(self, method: str, **params: Any) -> Json:
-        """Call a DevTools method and return its result (events in between are skipped)."""
-        message_id = next(self._ids)
-        await self._socket.send_json({"id": message_id, "method": method, "params": params})
-        while True:
-            message = await self._socket.receive_json()
-            if message.get("id") != message_id:
-                continue
-            if "error" in message:
-                raise ShotError(f"{method}: {message['error']}")
-            return cast("Json", message["result"])
-
-    async def evaluate(self, expression: str) -> Any:
-        """Return the value of a JavaScript expression (promises are awaited)."""
-        result = await self.send(
-            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
-        )
-        if "exceptionDetails" in result:
-            raise ShotError(f"{expression[:60]}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    async def wait_for(self, expression: str, what: str, within: float = 60) -> Any:
-        """Wait until an expression is truthy, failing early when the page shows an error."""
-        deadline = time.monotonic() + within
-        while True:
-            problems = await self.evaluate("window.__shots ? window.__shots.problems() : []")
-            if problems:
-                raise ShotError(f"{what}: the page shows {problems}")
-            # Home Assistant's launch screen fades out over the first rendered page.
-            value = await self.evaluate(
-                "!window.__leaving && !document.getElementById('ha-launch-screen') "
-                f"&& ({expression})"
-            )
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise ShotError(f"{what}: not shown after {within:.0f} s")
-            await asyncio.sleep(0.5)
-
-    async def open(self, url: str, width: int, height: int) -> None:
-        """Load a page in a viewport of the given size."""
-        await self.send(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-        # Until the new document replaces this one, checks would still see the old page.
-        await self.evaluate("window.__leaving = true")
-        await self.send("Page.navigate", url=url)
-
-    async def screenshot(self, target: Path) -> int:
-        """Save the viewport as a WebP picture under the size limit and return its size."""
-        for quality in (82, 70, 55):
-            result = await self.send("Page.captureScreenshot", format="webp", quality=quality)
-            data = base64.b64decode(result["data"])
-            if len(data) <= MAX_IMAGE_BYTES:
-                await asyncio.to_thread(target.write_bytes, data)
-                return len(data)
-        raise ShotError(f"{target.name}: {len(data)} bytes even at quality {quality}")
-
-
-class HomeAssistant:
-    """Home Assistant's HTTP and WebSocket APIs, as the frontend uses them."""
-
-    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
-        """Talk to the Home Assistant at ``url``."""
-        self.session = session
-        self.url = url.rstrip("/")
-        self.client_id = f"{self.url}/"
-        self.tokens: Json = {}
-        self._socket: aiohttp.ClientWebSocketResponse | None = None
-        self._ids = itertools.count(1)
-
-    async def wait_until_up(self, within: float) -> None:
-        """Wait for the HTTP server (the first start of a demo takes a minute or two)."""
-        deadline = time.monotonic() + within
-        while True:
-            try:
-                async with self.session.get(f"{self.url}/manifest.json") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise ShotError(f"Home Assistant did not answer at {self.url}")
-            await asyncio.sleep(2)
-
-    async def sign_in(self) -> None:
-        """Onboard the demo user on a new instance, or log in as it on an onboarded one."""
-        async with self.session.get(f"{self.url}/api/onboarding") as response:
-            steps = {step["step"]: step["done"] for step in await response.json()}
-        if not steps.get("user", True):
-            body = {"client_id": self.client_id, **USER}
-            code = (await self._post("/api/onboarding/users", body))["auth_code"]
-        else:
-            code = await self._log_in()
-        await self._token(code)
-        for step, body in (
-            ("core_config", {}),
-            ("analytics", {}),
-            ("integration", {"client_id": self.client_id, "redirect_uri": self.client_id}),
-        ):
-            if not steps.get(step, True):
-                await self._post(f"/api/onboarding/{step}", body)
-        await self._remove_radio_browser(wait=not steps.get("core_config", True))
-
-    async def _remove_radio_browser(self, *, wait: bool) -> None:
-        """Remove Radio Browser, which onboarding adds (a moment after its core step).
-
-        It cannot set up offline and would show as failed behind the config flow dialog.
-        """
-        deadline = time.monotonic() + (20 if wait else 0)
-        while not (entries := await self.command("config_entries/get", domain="radio_browser")):
-            if time.monotonic() > deadline:
-                return
-            await asyncio.sleep(1)
-        for entry in entries:
-            async with self.session.delete(
-                f"{self.url}/api/config/config_entries/entry/{entry['entry_id']}",
-                headers={"Authorization": f"Bearer {self.tokens['access_token']}"},
-            ) as response:
-                response.raise_for_status()
-
-    async def _log_in(self) -> str:
-        flow = await self._post(
-            "/auth/login_flow",
-            {
-                "client_id": self.client_id,
-                "handler": ["homeassistant", None],
-                "redirect_uri": self.client_id,
-            },
-        )
-        result = await self._post(
-            f"/auth/login_flow/{flow['flow_id']}",
-            {
-                "client_id": self.client_id,
-                "username": USER["username"],
-                "password": USER["password"],
-            },
-        )
-        if result.get("type") != "create_entry":
-            raise ShotError(
-                f"cannot log in as {USER['username']!r}: this Home Assistant was onboarded with "
-                "another user; run scripts/screenshots without --reuse"
-            )
-        return cast("str", result["result"])
-
-    async def _token(self, code: str) -> None:
-        data = {"grant_type": "authorization_code", "code": code, "client_id": self.client_id}
-        async with self.session.post(f"{self.url}/auth/token", data=data) as response:
-            response.raise_for_status()
-            self.tokens = await response.json()
-
-    async def _post(self, path: str, body: Mapping[str, Any]) -> Json:
-        headers = {}
-        if self.tokens:
-            headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
-        async with self.session.post(f"{self.url}{path}", json=body, headers=headers) as response:
-            if response.status >= 400:
-                raise ShotError(f"POST {path}: {response.status} {await response.text()}")
-            return cast("Json", await response.json())
-
-    async def command(self, kind: str, **fields: Any) -> Any:
-        """Send one WebSocket command and return its result."""
-        if self._socket is None:
-            self._socket = await self.session.ws_connect(f"{self.url}/api/websocket")
-            await self._socket.receive_json()  # auth_required
-            await self._socket.send_json(
-                {"type": "auth", "access_token": self.tokens["access_token"]}
-            )
-            if (await self._socket.receive_json())["type"] != "auth_ok":
-                raise ShotError("the WebSocket API refused the token")
-        message_id = next(self._ids)
-        await self._socket.send_json({"id": message_id, "type": kind, **fields})
-        while True:
-            message = await self._socket.receive_json()
-            if message.get("id") == message_id:
-                break
-        if not message.get("success"):
-            raise ShotError(f"{kind}: {message.get('error')}")
-        return message.get("result")
-
-    def local_storage(self) -> str:
-        """Return a script that signs the frontend in with this session's tokens."""
-        expires_in = self.tokens["expires_in"]
-        stored = {
-            "access_token": self.tokens["access_token"],
-            "refresh_token": self.tokens["refresh_token"],
-            "token_type": "Bearer",
-            "expires_in": expires_in,
-            "hassUrl": self.url,
-            "clientId": self.client_id,
-        }
-        return (
-            f"const tokens = {json.dumps(stored)};"
-            f"tokens.expires = Date.now() + {expires_in} * 1000;"
-            "localStorage.setItem('hassTokens', JSON.stringify(tokens));"
-        )
 
 
 def dashboard_config(path: Path, card_url: str | None) -> Json:
@@ -413,22 +132,58 @@ async def add_dashboard(hass: HomeAssistant, config: Json, card_url: str | None)
             await hass.command("lovelace/resources/create", res_type="module", url=card_url)
 
 
+async def report_unavailable(hass: HomeAssistant, device_id: str) -> None:
+    """Fail when an entity of the account is missing or unavailable: the device page would
+    show it so."""
+    entities = [
+        entity["entity_id"]
+        for entity in await hass.command("config/entity_registry/list")
+        if entity["device_id"] == device_id and not entity["disabled_by"]
+    ]
+    states = {state["entity_id"]: state["state"] for state in await hass.command("get_states")}
+    if not entities:
+        raise ShotError("the Simkl device has no entities")
+    if broken := [entity for entity in entities if states.get(entity, "missing") == "unavailable"]:
+        raise ShotError(f"unavailable on the device page: {broken}")
+    if missing := [entity for entity in entities if entity not in states]:
+        raise ShotError(f"registered but not set up: {missing}")
+
+
+def page_shows(host: str, *texts: str) -> str:
+    """Return a check that an element `host` shows every one of `texts`."""
+    return (
+        f"window.__shots.all({json.dumps(host)}).some((e) => "
+        f"{json.dumps(list(texts))}.every((text) => window.__shots.text(e).includes(text)))"
+    )
+
+
+# The calendar panel is ready once it lists the Simkl calendar, nothing spins any more and
+# the month shows titled events; the count is the value, so taking the picture waits until it
+# stops growing (the panel fetches each calendar's events on its own).
+CALENDAR_READY = """(() => {
+  const shots = window.__shots;
+  const spinning = shots.all("ha-spinner, ha-circular-progress, mwc-linear-progress")
+    .some((element) => shots.visible(element));
+  const events = shots.all(".fc-event")
+    .filter((event) => shots.visible(event) && shots.text(event).length > 0);
+  const listed = shots.all("ha-panel-calendar")
+    .some((panel) => shots.text(panel).includes("Releases"));
+  return !spinning && listed && events.length > 2 ? events.length : 0;
+})()"""
+
+
 def shots(account: str, device_id: str) -> list[Shot]:
     """Return the pictures after linking, with what each page shows once it has rendered."""
-    has_text = "window.__shots.all('{0}').some((e) => window.__shots.text(e).includes({1}))"
     return [
         Shot(
             "device",
             f"/config/devices/device/{device_id}",
-            has_text.format("ha-config-device-page", json.dumps("Time watched")),
+            page_shows(
+                "ha-config-device-page", "Time watched", "Next to watch", "Releases", "Watchlist"
+            ),
             height=1640,
         ),
-        Shot(
-            "calendar",
-            "/calendar",
-            "window.__shots.all('.fc-event, .fc-daygrid-event').length > 2",
-            height=860,
-        ),
+        Shot("calendar", "/calendar", CALENDAR_READY, height=860),
         Shot(
             "watchlist",
             f"/todo?entity_id=todo.{account}_watchlist",
@@ -487,11 +242,25 @@ async def run(args: argparse.Namespace) -> None:
             raise
 
 
+async def settle(page: Page, shot: Shot) -> None:
+    """Wait until the page is ready and stays so, showing as much as a moment earlier."""
+    what = f"{shot.name} ({shot.path})"
+    shown = await page.wait_for(shot.ready, what)
+    for _ in range(10):
+        await asyncio.sleep(2)  # posters and fonts finish loading, animations settle
+        again = await page.wait_for(shot.ready, f"{what}, after settling", within=10)
+        if again == shown:
+            return
+        shown = again
+    raise ShotError(f"{what}: still changing after 20 s ({shown})")
+
+
 async def take_pictures(page: Page, hass: HomeAssistant, args: argparse.Namespace) -> None:
     """Link the account, add the dashboard, photograph each page."""
     await link_account(page, hass, args.client_id, args.out)
     device_id, account = await simkl_device(hass)
     await report_repairs(hass)
+    await report_unavailable(hass, device_id)
     config = dashboard_config(args.dashboard, args.card_url)
     if not args.card_url:
         print("upcoming-media-card: not given (--card), left out of the dashboard picture")
@@ -499,9 +268,7 @@ async def take_pictures(page: Page, hass: HomeAssistant, args: argparse.Namespac
 
     for shot in shots(account.lower(), device_id):
         await page.open(f"{hass.url}{shot.path}", shot.width, shot.height)
-        await page.wait_for(shot.ready, f"{shot.name} ({shot.path})")
-        await asyncio.sleep(2)  # posters and fonts finish loading, animations settle
-        await page.wait_for("true", shot.name)  # still no error after settling
+        await settle(page, shot)
         size = await page.screenshot(args.out / f"{shot.name}.webp")
         print(f"{shot.name}.webp: {size // 1000} kB")
 

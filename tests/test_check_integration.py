@@ -19,7 +19,7 @@ from scripts.integration_checks.model import Project
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = json.loads((ROOT / "custom_components/simkl/manifest.json").read_text())["version"]
 COPIED = ("custom_components", "hacs.json", "README.md", "info.md", "LICENSE", "pyproject.toml")
-COPIED_TOO = ("CHANGELOG.md",)
+COPIED_TOO = ("CHANGELOG.md", "requirements_minimum.txt")
 
 
 @dataclass
@@ -443,6 +443,26 @@ BREAKS: list[tuple[str, str, Callable[[Checkout], object], str]] = [
         "project:changelog",
         lambda c: c.replace("CHANGELOG.md", "## [Unreleased]", "## Next"),
         "Unreleased",
+    ),
+    (
+        "minimum-version-in-readme",
+        "project:minimum_version",
+        lambda c: c.replace(
+            "hacs.json", '"homeassistant": "2026.10.0"', '"homeassistant": "2026.11.0"'
+        ),
+        "README.md does not say 'Home Assistant 2026.11.0 or newer'",
+    ),
+    (
+        "minimum-version-undeclared",
+        "project:minimum_version",
+        lambda c: c.replace("hacs.json", '"homeassistant": "2026.10.0",', ""),
+        "hacs.json does not declare",
+    ),
+    (
+        "minimum-version-pin",
+        "project:minimum_version",
+        lambda c: c.replace("requirements_minimum.txt", "homeassistant==2026.10.0", "2026.10"),
+        "does not say it pins homeassistant==2026.10.0",
     ),
 ]
 

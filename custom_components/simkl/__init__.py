@@ -1,7 +1,9 @@
 """The Simkl integration: links a Simkl account (TV, anime and movie tracker)."""
 
 from datetime import timedelta
+from pathlib import Path
 
+from homeassistant.components.http.server import StaticPathConfig
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
@@ -13,6 +15,8 @@ from .const import (
     CONF_MIN_DURATION,
     DEFAULT_MIN_DURATION,
     DOMAIN,
+    NO_POSTER_FILE,
+    NO_POSTER_PATH,
 )
 from .coordinator import SimklLibraryCoordinator
 from .data import SimklConfigEntry, SimklRuntimeData
@@ -31,6 +35,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the parts shared by every account."""
     async_setup_services(hass)
+    await hass.http.async_register_static_paths(
+        [StaticPathConfig(NO_POSTER_PATH, str(Path(__file__).parent / NO_POSTER_FILE))]
+    )
     return True
 
 

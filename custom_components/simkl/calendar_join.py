@@ -21,7 +21,6 @@ from .api import (
     ImageKind,
     ListStatus,
     MediaType,
-    no_poster_url,
 )
 from .const import (
     CONF_CALENDAR_LISTS,
@@ -63,7 +62,7 @@ class UpcomingItem:
     runtime: int | None
     watched: bool
     url: str
-    poster: str
+    poster: str | None
     fanart: str | None
     rating: float | None
     finale_type: int | None
@@ -215,7 +214,7 @@ def upcoming_item(airing: Airing, entry: LibraryEntry, image_url: ImageUrl) -> U
         runtime=entry.runtime,
         watched=not entry.is_movie and entry.has_watched(airing.season, airing.episode),
         url=_absolute_url(episode_url) if episode_url else entry.url,
-        poster=image_url(ImageKind.POSTER, entry.poster, POSTER_MEDIUM) or no_poster_url(),
+        poster=image_url(ImageKind.POSTER, entry.poster, POSTER_MEDIUM),
         fanart=image_url(ImageKind.FANART, entry.fanart, FANART_MOBILE),
         rating=airing.rating,
         finale_type=airing.finale_type,

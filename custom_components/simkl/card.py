@@ -8,7 +8,8 @@ fill it.
 
 from typing import TYPE_CHECKING, Any, Final
 
-from .api import format_datetime, no_poster_url
+from .api import format_datetime
+from .const import NO_POSTER_PATH
 
 if TYPE_CHECKING:
     from .calendar_join import UpcomingItem
@@ -47,7 +48,7 @@ def upcoming_card_item(item: UpcomingItem) -> dict[str, Any]:
         "release": "$day, $date" if item.all_day else "$day, $date $time",
         "runtime": item.runtime or "",
         "rating": f"\N{BLACK STAR} {item.rating:.1f}" if item.rating else "",
-        "poster": item.poster,
+        "poster": item.poster or NO_POSTER_PATH,
         "fanart": item.fanart or "",
         # The corner flag marks what is already watched; `hide_flagged` hides it.
         "flag": item.watched,
@@ -76,7 +77,7 @@ def next_to_watch_card_item(
         "episode_num": episode.number,
         "release": "$day, $date" if aired_at else "",
         "runtime": entry.runtime or "",
-        "poster": poster or no_poster_url(),
+        "poster": poster or NO_POSTER_PATH,
         "fanart": fanart or "",
         # The corner flag marks titles with a paused session to resume.
         "flag": resumable,

@@ -55,5 +55,10 @@ SIMKL_WEB_URL: Final = "https://simkl.com"
 # Where an app's client id is registered.
 SIMKL_DEVELOPER_URL: Final = f"{SIMKL_WEB_URL}/settings/developer"
 
+# The picture upcoming-media-card shows for a title without a poster, served by Home Assistant
+# (the card resolves a path against it): it loads wherever the dashboard does, offline too.
+NO_POSTER_PATH: Final = "/simkl_static/no-poster.svg"
+NO_POSTER_FILE: Final = "static/no-poster.svg"
+
 # Sorts what has no date before every dated item (after it in a newest-first order).
 NEVER: Final = datetime.min.replace(tzinfo=UTC)

@@ -6,6 +6,7 @@ shows its change at once and takes Simkl's version again at the next sync, or at
 Simkl refuses the write.
 """
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, override
@@ -18,6 +19,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_registry import COMPUTED_NAME
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .api import Ids, ListStatus, MediaType, SyncEpisodeNumber, SyncItem, SyncRequest, SyncSeason
@@ -56,6 +58,7 @@ async def async_setup_entry(
     data = entry.runtime_data
     media_types = selected_media_types(entry)
     watchlist = SimklWatchlist(data.library, data.calendar, WATCHLIST, media_types)
+    watchlist.kind_names = await _async_kind_names(hass)
     registry = er.async_get(hass)
     watchlist.offer_short_name = registry.async_get_entity_id(
         Platform.TODO, DOMAIN, watchlist.unique_id or ""
@@ -64,6 +67,20 @@ async def async_setup_entry(
     if media_types & _EPISODIC:
         entities.append(SimklUpNext(data.library, data.calendar, UP_NEXT, media_types))
     async_add_entities(entities)
+
+
+async def _async_kind_names(hass: HomeAssistant) -> dict[str, str]:
+    """Name each item type (`movie`, `show`, `anime`) in Home Assistant's language.
+
+    The names are the options of the actions' `item_type` selector.
+    """
+    prefix = f"component.{DOMAIN}.selector.item_type.options."
+    translations = await async_get_translations(hass, hass.config.language, "selector", [DOMAIN])
+    return {
+        key.removeprefix(prefix): name
+        for key, name in translations.items()
+        if key.startswith(prefix)
+    }
 
 
 def _has_alias(registered: er.RegistryEntry) -> bool:
@@ -203,6 +220,7 @@ class SimklWatchlist(SimklTodoList):
     """
 
     offer_short_name = False
+    kind_names: Mapping[str, str] = {}
 
     _attr_supported_features = (
         TodoListEntityFeature.CREATE_TODO_ITEM
@@ -219,9 +237,8 @@ class SimklWatchlist(SimklTodoList):
                 self.entity_id, aliases=[COMPUTED_NAME, name]
             )
 
-    @staticmethod
-    def _item(entry: LibraryEntry) -> TodoItem:
-        kind = entry.media_type.item_key
+    def _item(self, entry: LibraryEntry) -> TodoItem:
+        kind = self.kind_names.get(entry.media_type.item_key, entry.media_type.item_key)
         return TodoItem(
             uid=str(entry.simkl_id),
             summary=entry.title,

@@ -3,7 +3,7 @@
 Neither tool can run here (hassfest needs a Home Assistant core checkout, the HACS action
 GitHub), so each of their checks that applies to this repository is mirrored by a rule of
 the same name: `hassfest:<plugin>` or `hacs:<check>`. `project:` rules keep the
-repository's own promises (the changelog).
+repository's own promises (the changelog, the declared minimum Home Assistant).
 """
 
 from pathlib import Path
@@ -20,6 +20,7 @@ from .hacs import (
     check_information,
     check_integration_manifest,
     check_license,
+    check_minimum_version,
 )
 from .hassfest import (
     check_config_flow,
@@ -47,6 +48,7 @@ RULES: Final[dict[str, Check]] = {
     "hacs:brands": check_brands,
     "hacs:integration_manifest": check_integration_manifest,
     "project:changelog": check_changelog,
+    "project:minimum_version": check_minimum_version,
 }
 
 

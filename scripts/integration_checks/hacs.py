@@ -141,3 +141,24 @@ def check_changelog(project: Project) -> Iterator[str]:
         yield "CHANGELOG.md has no '## [Unreleased]' section for changes not yet released"
     if version not in headings:
         yield f"CHANGELOG.md has no section for version {version} of the manifest"
+
+
+def check_minimum_version(project: Project) -> Iterator[str]:
+    """hacs.json, the README and requirements_minimum.txt name the same oldest Home Assistant.
+
+    scripts/test runs the tests on that version and fails when another one got installed.
+    """
+    minimum = hacs_json(project).get("homeassistant")
+    if not minimum:
+        yield "hacs.json does not declare the oldest Home Assistant supported (homeassistant)"
+        return
+    readme = project.root / "README.md"
+    if readme.is_file() and f"Home Assistant {minimum} or newer" not in readme.read_text(
+        encoding="utf-8"
+    ):
+        yield f"README.md does not say 'Home Assistant {minimum} or newer'"
+    requirements = project.root / "requirements_minimum.txt"
+    if not requirements.is_file():
+        yield "requirements_minimum.txt (the tests' pin for the oldest version) is missing"
+    elif f"homeassistant=={minimum}" not in requirements.read_text(encoding="utf-8"):
+        yield f"requirements_minimum.txt does not say it pins homeassistant=={minimum}"
