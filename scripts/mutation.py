@@ -189,7 +189,10 @@ class _Finder:
             isinstance(value, list) and value and isinstance(value[0], ast.stmt)
             for _, value in ast.iter_fields(node)
         )
-        self._lines = tuple(range(node.lineno, node.end_lineno + 1)) if simple else (node.lineno,)
+        # Coverage may record a condition on any line of its own; a compound statement's lines
+        # are its header's.
+        last = node.end_lineno if simple else _header_end(node)
+        self._lines = tuple(range(node.lineno, last + 1))
         self._import_time = not in_function
         self._excluded = _is_logging(node)
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
@@ -273,6 +276,16 @@ class _Finder:
             start, end = self.start(test), self.end(test)
             segment = self.source[start:end].decode()
             self.add("negate condition", start, end, f"not ({segment})")
+
+
+def _header_end(node: ast.stmt) -> int:
+    """The last line of a compound statement's header (`if (...):`, `with ...:`)."""
+    first_body = min(
+        child[0].lineno
+        for _, child in ast.iter_fields(node)
+        if isinstance(child, list) and child and isinstance(child[0], ast.stmt)
+    )
+    return max(node.lineno, first_body - 1)
 
 
 def _walk(root: ast.expr) -> Iterator[ast.expr]:
@@ -451,6 +464,8 @@ def run_mutant(copy: Path, tests: list[str], baseline: Baseline, timeout: float 
         "no:cacheprovider",
         "--no-cov",
         f"--timeout={per_test:.0f}",
+        # A hung event loop cannot be interrupted in place: end the whole run.
+        "--timeout-method=thread",
         *tests,
     ]
     with (
@@ -506,6 +521,8 @@ def main() -> int:
     )
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
     args = parser.parse_args()
+    # Stopped from outside: end the test run and delete the copy, as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("Stopped"))
 
     module = args.module.resolve().relative_to(PROJECT)
     source = (PROJECT / module).read_bytes()

@@ -187,6 +187,53 @@ async def test_next_60_days_reads_the_archives(hass: HomeAssistant, fake_simkl: 
     assert calendar_requests(fake_simkl) == []
 
 
+def _on_between(event: dict[str, Any], start: datetime, end: datetime) -> bool:
+    """Tell whether an event of `calendar.get_events` is on in a window."""
+    times = [
+        datetime.fromisoformat(value)
+        if "T" in value
+        else dt_util.start_of_local_day(date.fromisoformat(value))
+        for value in (event["start"], event["end"])
+    ]
+    return times[0] < end and times[1] > start
+
+
+# Windows (from NOW, in days) inside the one from 40 days back to 80 ahead, which spans last
+# month's archives, the rolling files and the archives of the next months; and whether anything
+# is on in them.
+WINDOWS = {
+    "one hour": (0.9, 0.95, False),
+    "one day": (1.0, 2.0, True),
+    "a week": (0.0, 7.0, True),
+    "last month's end": (-20.0, -16.0, True),
+    "from last month into the rolling files": (-25.0, 3.0, True),
+    "across the rolling files' end": (30.0, 36.0, True),
+    "across the new year": (40.0, 50.0, True),
+    "past the last episode known": (70.0, 80.0, False),
+}
+
+
+@pytest.mark.parametrize(("first", "last", "anything"), WINDOWS.values(), ids=WINDOWS.keys())
+@pytest.mark.usefixtures("init_integration")
+async def test_windows_hold_what_is_on_in_them(
+    hass: HomeAssistant, first: float, last: float, anything: bool
+) -> None:
+    """A window, wherever its edges fall between the files, holds the events on in it."""
+    every = await calendar_events(
+        hass,
+        start_date_time=(NOW - timedelta(days=40)).isoformat(),
+        end_date_time=(NOW + timedelta(days=80)).isoformat(),
+    )
+    start, end = NOW + timedelta(days=first), NOW + timedelta(days=last)
+
+    events = await calendar_events(
+        hass, start_date_time=start.isoformat(), end_date_time=end.isoformat()
+    )
+
+    assert events == [event for event in every if _on_between(event, start, end)]
+    assert bool(events) is anything
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_last_month(
     hass: HomeAssistant,

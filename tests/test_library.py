@@ -223,11 +223,16 @@ def _seen(day: int) -> str:
             lambda lib: lib.upsert([_show(3, status="watching", last_watched_at=_seen(1))]),
             id="the last watched show watched earlier",
         ),
+        pytest.param(
+            lambda lib: lib.upsert([_show(3, status="watching", last_watched_at=_seen(12))]),
+            id="the last watched show watched again",
+        ),
     ],
 )
 def test_sensor_figures_follow_every_change(change: Any) -> None:
     """List sizes, totals and the last watched title, kept up to date change by change,
-    match what a pass over the whole library finds."""
+    match what a pass over the whole library finds; in a copy, without touching the
+    original's."""
     library = _library(
         _show(2, status="watching", watched_episodes_count=5, last_watched_at=_seen(2)),
         _show(3, status="watching", watched_episodes_count=1, last_watched_at=_seen(9)),
@@ -235,8 +240,18 @@ def test_sensor_figures_follow_every_change(change: Any) -> None:
         _movie(12, status="plantowatch"),
     )
     assert library.last_watched() is library.items[3]
+    copied = library.copy()
+    change(copied)
     change(library)
 
+    _assert_figures_match(copied)
+    _assert_figures_match(library)
+    if copied.changed:
+        copied.copy().keep_only(MediaType.SHOWS, set())
+        _assert_figures_match(copied)
+
+
+def _assert_figures_match(library: Library) -> None:
     entries = list(library.items.values())
     for media_type in MediaType:
         for status in ListStatus:

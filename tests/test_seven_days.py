@@ -133,6 +133,8 @@ async def _assert_same_calendar(
     assert ordered(shown) == calendar.events(start, end)
 
 
+# 672 polls: about 30 s on a quiet machine, several times that on a busy one.
+@pytest.mark.timeout(900)
 @pytest.mark.usefixtures("no_client_retries", "entity_registry_enabled_by_default")
 async def test_seven_days(account: Account) -> None:
     """A week of random changes: always in step with Simkl, at the fewest requests."""

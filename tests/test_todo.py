@@ -455,3 +455,45 @@ async def test_short_name_goes_to_one_account(
     reloaded = entity_registry.async_get(WATCHLIST)
     assert reloaded is not None
     assert reloaded.aliases == []
+
+
+# Changes made on Simkl: each list is kept up to date title by title, and must show what a
+# list built from the whole library (after a reload) shows.
+SIMKL_CHANGES: list[Any] = [
+    pytest.param(lambda fake, user: fake.watch_episodes(user, SEVERANCE, 3, [3]), id="watched"),
+    pytest.param(lambda fake, user: fake.set_status(user, THE_BEAR, "watching"), id="started"),
+    pytest.param(lambda fake, user: fake.set_status(user, SEVERANCE, "hold"), id="on-hold"),
+    pytest.param(
+        lambda fake, user: fake.set_status(user, INTERSTELLAR, "plantowatch"), id="planned"
+    ),
+    pytest.param(lambda fake, user: fake.remove_item(user, JUJUTSU_KAISEN), id="removed"),
+    pytest.param(lambda fake, user: fake.rate(user, THE_BEAR, 8), id="rated"),
+]
+
+
+@pytest.mark.parametrize("change", SIMKL_CHANGES)
+async def test_lists_follow_a_change_as_a_rebuild_shows_it(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    *,
+    change: Any,
+) -> None:
+    """After a change, both lists hold what a fresh start builds from the whole library."""
+    freezer.tick(60)
+    change(fake_simkl, fake_simkl.users[0])
+    await init_integration.runtime_data.library.async_refresh()
+    await hass.async_block_till_done()
+    followed = {
+        entity_id: await list_items(hass, hass_ws_client, entity_id)
+        for entity_id in (WATCHLIST, UP_NEXT)
+    }
+
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    for entity_id, items in followed.items():
+        assert items == await list_items(hass, hass_ws_client, entity_id)
+    assert hass.states.get(WATCHLIST).state == str(len(followed[WATCHLIST]))  # type: ignore[union-attr]

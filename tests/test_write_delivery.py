@@ -16,21 +16,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.simkl.const import DOMAIN
-from custom_components.simkl.write_queue import (
-    EVENT_ITEMS_NOT_FOUND,
-    EVENT_WRITE_FAILED,
-    SET_ASIDE_AFTER_ATTEMPTS,
-    SET_ASIDE_AFTER_DAYS,
-)
+from custom_components.simkl.write_queue import EVENT_ITEMS_NOT_FOUND, EVENT_WRITE_FAILED
 from tests.conftest import sent_writes
 from tests.fake_simkl import FakeSimkl, FaultKind
 from tests.write_helpers import (
+    GOOD_WRITE,
     MATRIX,
     STRANGER_THINGS,
     WRITE_LOCK,
     applied_writes,
     call,
     set_aside,
+    store_writes,
     stored_writes,
     wait,
 )
@@ -44,6 +41,11 @@ pytestmark = pytest.mark.usefixtures("no_platforms")
 
 # The client's write timeout, and a second for the rounding of its timer.
 WRITE_TIMEOUT = timedelta(seconds=9)
+# The limits docs/actions.md states: a write is set aside after this many refusals, or at a
+# refusal this long after it was queued; the queue holds this many writes.
+REFUSALS_BEFORE_SET_ASIDE = 8
+REFUSED_AFTER = timedelta(days=3)
+QUEUE_CAP = 500
 INCEPTION = {"simkl": 475479}
 
 
@@ -63,6 +65,82 @@ def start_action(hass: HomeAssistant, action: str, data: dict[str, Any]) -> asyn
     return hass.async_create_task(
         hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
     )
+
+
+async def add_bob(
+    hass: HomeAssistant, fake_simkl: FakeSimkl, alice: MockConfigEntry
+) -> MockConfigEntry:
+    """Link a second account, bob."""
+    bob = fake_simkl.add_user(name="bob", account_id=777)
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="bob",
+        unique_id="777",
+        data={**alice.data, "access_token": fake_simkl.issue_token(bob)},
+    )
+    second.add_to_hass(hass)
+    await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    return second
+
+
+async def test_home_assistant_stop_stops_the_queue_of_every_account(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Home Assistant stopping with a write in flight on each of two accounts: both writes
+    end, and neither account sends what waits behind them."""
+    accounts = [init_integration, await add_bob(hass, fake_simkl, init_integration)]
+    fake_simkl.inject_fault("/sync/history", FaultKind.DELAY, delay=3600, count=2)
+    watched = {"type": "movie", "ids": MATRIX}
+    in_flight = [
+        start_action(hass, "mark_watched", {"config_entry_id": e.entry_id, **watched})
+        for e in accounts
+    ]
+    await until_sent(fake_simkl, 2)
+    rating = {"type": "movie", "ids": MATRIX, "rating": 7}
+    behind = [
+        start_action(hass, "rate", {"config_entry_id": e.entry_id, **rating}) for e in accounts
+    ]
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+    stopping = hass.async_create_task(hass.async_stop())
+    while not stopping.done():  # a held write may reach the fake after a release: again
+        fake_simkl.release_delayed()
+        await asyncio.sleep(0)
+    await wait(hass, freezer, WRITE_LOCK)
+    await wait(hass, freezer, WRITE_LOCK)
+
+    assert [(await task)["status"] for task in in_flight] == ["sent", "sent"]
+    assert [(await task)["status"] for task in behind] == ["queued", "queued"]
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"] * 2
+
+
+async def test_each_account_has_its_own_refusal_issue(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Refused writes of two accounts raise one repair issue each; removing an account
+    removes its issue only."""
+    second = await add_bob(hass, fake_simkl, init_integration)
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=403, count=None, method="POST")
+
+    for entry in (init_integration, second):
+        rating = {"type": "movie", "ids": MATRIX, "rating": 5}
+        await call(hass, "rate", {"config_entry_id": entry.entry_id, **rating})
+
+    accounts = [issue.translation_placeholders["account"] for issue in issues(issue_registry)]
+    assert sorted(accounts) == ["alice", "bob"]
+    await hass.config_entries.async_remove(second.entry_id)
+    await hass.async_block_till_done()
+    assert [issue.translation_placeholders["account"] for issue in issues(issue_registry)] == [
+        "alice"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -104,6 +182,71 @@ async def test_two_overlapping_calls_send_each_write_once(
 
     assert [answer["status"] for answer in answers] == ["sent", "sent"]
     assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/ratings", "/sync/history"]
+
+
+async def test_a_later_event_replaces_a_queued_pause_but_not_the_start_in_flight(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """The start being sent is sent; the pause behind it gives way to the stop, and its
+    caller is answered at once instead of waiting for the start."""
+    fake_simkl.inject_fault("/scrobble/start", FaultKind.DELAY, delay=3600)
+    start = start_action(hass, "scrobble", {"action": "start", "ids": MATRIX, "progress": 10})
+    await until_sent(fake_simkl, 1)
+    pause = start_action(hass, "scrobble", {"action": "pause", "ids": MATRIX, "progress": 40})
+    for _ in range(10):
+        await asyncio.sleep(0)
+    stop = start_action(hass, "scrobble", {"action": "stop", "ids": MATRIX, "progress": 95})
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+    assert stored_writes(hass_storage, init_integration.entry_id) == [
+        "scrobble/start",
+        "scrobble/stop",
+    ]
+    assert pause.done()
+    assert (await pause)["status"] == "queued"
+    while not start.done():  # the held start may reach the fake after a release: again
+        fake_simkl.release_delayed()
+        await asyncio.sleep(0)
+    assert (await start)["status"] == "sent"
+    # The stop then waits out Simkl's write lock after the start, and is sent. The clock moves
+    # in steps shorter than a write's time-out: the client's clock is frozen too, and one long
+    # jump would time out the stop on its way (and leave it waiting for a retry).
+    while not stop.done():
+        await wait(hass, freezer, timedelta(seconds=1))
+
+    assert (await stop)["status"] == "sent"
+    assert [path for path, _ in applied_writes(fake_simkl)] == ["/scrobble/start", "/scrobble/stop"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "possibly_sent"),
+    [(FaultKind.RESET, 500, True), (FaultKind.STATUS, 503, False)],
+    ids=["no-answer", "server-error"],
+)
+async def test_a_write_left_without_an_answer_is_kept_as_possibly_sent(
+    hass: HomeAssistant,
+    *,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+    kind: FaultKind,
+    status: int,
+    possibly_sent: bool,
+) -> None:
+    """Simkl may have recorded a write whose answer never came: it stays queued, marked so;
+    an answer of any kind means it was not recorded."""
+    fake_simkl.inject_fault("/sync/", kind, status=status, method="POST")
+
+    response = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+
+    assert response["status"] == "queued"
+    [stored] = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.writes"]["data"]["writes"]
+    assert stored["possibly_sent"] is possibly_sent
 
 
 @pytest.mark.parametrize("how", ["unload", "stop"])
@@ -246,7 +389,8 @@ async def test_refusal_storm_keeps_every_write(
         assert issues(issue_registry) == []
     else:
         [issue] = issues(issue_registry)
-        assert issue.translation_key == "writes_refused"
+        # Nothing to fix from the dialog: it says what Simkl answered, and goes away by itself.
+        assert (issue.translation_key, issue.is_fixable) == ("writes_refused", False)
         assert answer in issue.translation_placeholders["answer"]
 
     fake_simkl.clear_faults()
@@ -352,6 +496,28 @@ async def test_superseded_scrobbles_merge_and_the_cap_sets_the_oldest_aside(
     assert "set aside" in notifications[0]["message"]
 
 
+async def test_a_full_queue_sets_its_oldest_write_aside_for_a_new_one(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """With as many writes waiting as the queue holds, a new one moves the oldest aside."""
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=503, count=None, method="POST")
+    waiting = [{**GOOD_WRITE, "id": f"{n:03}"} for n in range(QUEUE_CAP)]
+    store_writes(hass_storage, mock_config_entry, {"writes": waiting})
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
+
+    stored = stored_writes(hass_storage, mock_config_entry.entry_id)
+    assert stored == ["sync/add_to_list"] * (QUEUE_CAP - 1) + ["sync/add_ratings"]
+    [aside] = set_aside(hass_storage, mock_config_entry.entry_id)
+    assert (aside["reason"], aside["write"]["id"]) == ("The queue is full", "000")
+
+
 async def test_a_poison_write_is_set_aside_and_the_rest_goes_through(
     hass: HomeAssistant,
     *,
@@ -369,16 +535,16 @@ async def test_a_poison_write_is_set_aside_and_the_rest_goes_through(
     await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
     await call(hass, "mark_watched", {"type": "movie", "ids": INCEPTION})
 
-    for _ in range(SET_ASIDE_AFTER_ATTEMPTS):
+    for _ in range(REFUSALS_BEFORE_SET_ASIDE):
         await wait(hass, freezer, timedelta(minutes=10))
 
     assert [path for path, _ in sent_writes(fake_simkl)] == [
-        *["/sync/ratings"] * SET_ASIDE_AFTER_ATTEMPTS,
+        *["/sync/ratings"] * REFUSALS_BEFORE_SET_ASIDE,
         "/sync/history",
     ]
     assert stored_writes(hass_storage, init_integration.entry_id) == []
     [aside] = set_aside(hass_storage, init_integration.entry_id)
-    assert aside["write"]["attempts"] == SET_ASIDE_AFTER_ATTEMPTS
+    assert aside["write"]["attempts"] == REFUSALS_BEFORE_SET_ASIDE
     assert len(notifications) == 1
     assert [event.data["set_aside"] for event in events] == [True]
 
@@ -393,13 +559,46 @@ async def test_an_old_write_is_set_aside_at_its_first_refusal(
     """A write queued days ago (Simkl down meanwhile) that Simkl then refuses goes aside."""
     fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=503, count=None)
     await call(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7})
-    await wait(hass, freezer, timedelta(days=SET_ASIDE_AFTER_DAYS))
+    await wait(hass, freezer, REFUSED_AFTER)
     fake_simkl.clear_faults()
     fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=403, method="POST")
     await wait(hass, freezer, timedelta(minutes=10))
 
     assert len(set_aside(hass_storage, init_integration.entry_id)) == 1
     assert stored_writes(hass_storage, init_integration.entry_id) == []
+
+
+@pytest.mark.parametrize(
+    ("waiting_for", "set_aside_now"),
+    [(REFUSED_AFTER, True), (REFUSED_AFTER - timedelta(seconds=1), False)],
+    ids=["old-enough", "a-second-younger"],
+)
+async def test_a_refusal_sets_aside_a_write_that_has_waited_long_enough(
+    hass: HomeAssistant,
+    *,
+    fake_simkl: FakeSimkl,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    waiting_for: timedelta,
+    set_aside_now: bool,
+) -> None:
+    """The age limit counts from when the write was queued to the refusal, inclusive."""
+    queued_at = dt_util.utcnow() - waiting_for
+    store_writes(
+        hass_storage,
+        mock_config_entry,
+        {"writes": [{**GOOD_WRITE, "queued_at": queued_at.isoformat()}]},
+    )
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=403, method="POST")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert len(sent_writes(fake_simkl)) == 1
+    assert len(set_aside(hass_storage, mock_config_entry.entry_id)) == (1 if set_aside_now else 0)
+    stored = stored_writes(hass_storage, mock_config_entry.entry_id)
+    assert stored == ([] if set_aside_now else ["sync/add_to_list"])
 
 
 @pytest.mark.parametrize(
@@ -490,23 +689,43 @@ async def test_rate_limit_waits_honour_retry_after_or_grow(
     assert len(warnings) == (0 if fault.get("error") == "RATE_LIMIT" else 1)
 
 
-async def test_one_warning_when_writes_wait_and_one_when_they_go_through(
+@pytest.mark.parametrize(
+    ("outage_ends_with", "logged"),
+    [
+        (None, [logging.WARNING, logging.INFO]),
+        (404, [logging.WARNING, logging.WARNING, logging.INFO]),
+    ],
+    ids=["accepted", "rejected"],
+)
+async def test_one_warning_when_writes_wait_and_one_line_when_simkl_answers(
     hass: HomeAssistant,
+    *,
     fake_simkl: FakeSimkl,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    outage_ends_with: int | None,
+    logged: list[int],
 ) -> None:
-    """An outage logs once when it starts and once when it ends, not once per retry."""
+    """An outage logs once when it starts and once when Simkl answers again (taking or
+    rejecting the write), not once per retry; the next outage warns again."""
     fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=503, count=5, method="POST")
+    if outage_ends_with is not None:
+        fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=outage_ends_with, method="POST")
     await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
     for delay in (5, 10, 20, 40, 80):
         await wait(hass, freezer, timedelta(seconds=delay))
+    assert len(sent_writes(fake_simkl)) == 6
 
-    assert len(applied_writes(fake_simkl)) == 1
+    fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=503, method="POST")
+    await call(hass, "rate", {"type": "movie", "ids": INCEPTION, "rating": 8})
+    await wait(hass, freezer, WRITE_LOCK)
+    await wait(hass, freezer, WRITE_LOCK)
+
+    assert len(applied_writes(fake_simkl)) == (1 if outage_ends_with else 2)
     queue_logs = [
         r
         for r in caplog.records
         if r.name == "custom_components.simkl" and r.levelno >= logging.INFO
     ]
-    assert [r.levelno for r in queue_logs] == [logging.WARNING, logging.INFO]
+    assert [r.levelno for r in queue_logs] == [*logged, logging.WARNING, logging.INFO]

@@ -21,6 +21,8 @@ from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
 from tests.write_helpers import MATRIX, applied_writes, call, stored_writes, wait
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
 
@@ -88,6 +90,28 @@ async def test_writes_queue_while_simkl_is_down_at_start(
     assert stored_writes(hass_storage, mock_config_entry.entry_id) == []
 
 
+@pytest.mark.usefixtures("no_platforms", "no_client_retries")
+async def test_a_write_taken_while_the_entry_retries_setup_is_sent_once(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Simkl's reads fail at start but its writes work: the action's write goes through at
+    once, while the entry waits to retry its setup, and is not sent again."""
+    fake_simkl.inject_fault("/", FaultKind.STATUS, status=503, count=None, method="GET")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+    response = await call(hass, "mark_watched", {"type": "movie", "ids": MATRIX})
+
+    assert response["status"] == "sent"
+    assert [path for path, _ in sent_writes(fake_simkl)] == ["/sync/history"]
+    assert stored_writes(hass_storage, mock_config_entry.entry_id) == []
+
+
 @pytest.mark.parametrize("stored_library", [True, False])
 @pytest.mark.usefixtures("no_platforms", "no_client_retries")
 async def test_writes_queue_while_the_token_is_revoked(
@@ -148,20 +172,50 @@ async def test_with_a_stored_library_setup_does_not_wait_for_simkl(
     await hass.async_block_till_done()
 
 
-@pytest.mark.usefixtures("no_platforms")
-async def test_a_disabled_account_takes_no_writes(
-    hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
-) -> None:
-    """Writes need the account enabled; Home Assistant's own message says so."""
-    await hass.config_entries.async_set_disabled_by(
-        init_integration.entry_id, ConfigEntryDisabler.USER
-    )
+async def _disabled(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    await hass.config_entries.async_set_disabled_by(entry.entry_id, ConfigEntryDisabler.USER)
     await hass.async_block_till_done()
+    return entry.entry_id
 
-    with pytest.raises(ServiceValidationError):
+
+async def _failed_migration(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    unmigrated = MockConfigEntry(domain=DOMAIN, title="bob", unique_id="777", data=entry.data)
+    unmigrated.add_to_hass(hass)
+    unmigrated.mock_state(hass, ConfigEntryState.MIGRATION_ERROR)
+    return unmigrated.entry_id
+
+
+async def _another_integration(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    other = MockConfigEntry(domain="hue", title="hue")
+    other.add_to_hass(hass)
+    return other.entry_id
+
+
+# Accounts that take no writes, and the message of Home Assistant's that says why.
+UNUSABLE_ACCOUNTS = {
+    "disabled": (_disabled, "service_config_entry_not_loaded"),
+    "failed-migration": (_failed_migration, "service_config_entry_not_loaded"),
+    "another-integration": (_another_integration, "service_config_entry_wrong_domain"),
+}
+
+
+@pytest.mark.parametrize(
+    ("make_unusable", "message"), UNUSABLE_ACCOUNTS.values(), ids=UNUSABLE_ACCOUNTS
+)
+async def test_an_unusable_account_takes_no_writes(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    make_unusable: Callable[[HomeAssistant, MockConfigEntry], Awaitable[str]],
+    message: str,
+) -> None:
+    """Writes need an enabled Simkl account whose data can be used; Home Assistant's own
+    message says what is wrong."""
+    entry_id = await make_unusable(hass, init_integration)
+
+    with pytest.raises(ServiceValidationError) as err:
         await call(
-            hass,
-            "mark_watched",
-            {"type": "movie", "ids": MATRIX, "config_entry_id": init_integration.entry_id},
+            hass, "mark_watched", {"type": "movie", "ids": MATRIX, "config_entry_id": entry_id}
         )
+    assert err.value.translation_key == message
     assert sent_writes(fake_simkl) == []

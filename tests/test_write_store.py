@@ -14,29 +14,15 @@ from custom_components.simkl.const import DOMAIN
 from custom_components.simkl.write_store import _QueueFile
 from tests.conftest import sent_writes
 from tests.fake_simkl import FakeSimkl
-from tests.write_helpers import STRANGER_THINGS, set_aside
+from tests.write_helpers import GOOD_WRITE, STRANGER_THINGS, set_aside, store_writes as store
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 pytestmark = pytest.mark.usefixtures("no_platforms")
 
-GOOD = {
-    "id": "03",
-    "operation": "sync/add_to_list",
-    "label": "Stranger Things",
-    "queued_at": "2026-01-01T00:00:00Z",
-    "request": {"shows": [{"ids": STRANGER_THINGS, "to": "dropped"}]},
-}
+GOOD = GOOD_WRITE
 GOOD_BODY = ("/sync/add-to-list", {"shows": [{"ids": STRANGER_THINGS, "to": "dropped"}]})
-
-
-def store(
-    hass_storage: dict[str, Any], entry: MockConfigEntry, data: Any, version: int = 1
-) -> None:
-    """Put a queue file in storage."""
-    key = f"{DOMAIN}.{entry.entry_id}.writes"
-    hass_storage[key] = {"version": version, "minor_version": 1, "key": key, "data": data}
 
 
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:

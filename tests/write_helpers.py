@@ -11,10 +11,27 @@ from tests.fake_simkl import FakeSimkl
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 MATRIX = {"simkl": 53992}
 STRANGER_THINGS = {"simkl": 548312}
 WRITE_LOCK = timedelta(seconds=20)
+# A stored write as the queue file keeps it.
+GOOD_WRITE = {
+    "id": "03",
+    "operation": "sync/add_to_list",
+    "label": "Stranger Things",
+    "queued_at": "2026-01-01T00:00:00Z",
+    "request": {"shows": [{"ids": STRANGER_THINGS, "to": "dropped"}]},
+}
+
+
+def store_writes(
+    hass_storage: dict[str, Any], entry: MockConfigEntry, data: Any, version: int = 1
+) -> None:
+    """Put a queue file in storage."""
+    key = f"{DOMAIN}.{entry.entry_id}.writes"
+    hass_storage[key] = {"version": version, "minor_version": 1, "key": key, "data": data}
 
 
 def stored_writes(hass_storage: dict[str, Any], entry_id: str) -> list[str]:

@@ -18,10 +18,11 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from homeassistant.util.hass_dict import HassKey
+from mashumaro.config import BaseConfig
+from mashumaro.mixins.orjson import DataClassORJSONMixin
 
 from .api import CalendarEntry, CalendarNotModified, MediaType, SimklClient, SimklNotFoundError
-from .const import DOMAIN, STORAGE_SAVE_DELAY
-from .library import datetime_from_json, datetime_to_json
+from .const import DOMAIN
 from .storage import CALENDAR_STORE_KEY, CacheStore
 
 if TYPE_CHECKING:
@@ -41,11 +42,18 @@ NETWORK_OFFSET_MAX = timedelta(hours=14)
 ARCHIVE_MARGIN = timedelta(days=1)
 # Bounds the stored archives (about a year of the three kinds); the least recently used go first.
 MAX_CACHED_ARCHIVES = 36
+# However many files arrive (the rolling ones together, archives as a calendar is paged
+# through), the shared store is written at most once a minute, and when Home Assistant stops
+# or an account unloads. A copy older than the last download only costs a check of the file.
+CALENDAR_SAVE_DELAY: Final = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Airing:
-    """An episode airing or a movie release, as read from a calendar file."""
+class Airing(DataClassORJSONMixin):
+    """An episode airing or a movie release, as read from a calendar file.
+
+    Stored as its fields, without the empty ones, times in ISO 8601 with their offset.
+    """
 
     simkl_id: int
     title: str
@@ -58,6 +66,11 @@ class Airing:
     url: str | None = None
     rating: float | None = None
     finale_type: int | None = None
+
+    class Config(BaseConfig):
+        """Empty fields are left out of the store."""
+
+        omit_none = True
 
     @classmethod
     def from_entry(cls, entry: CalendarEntry) -> Self | None:
@@ -76,38 +89,6 @@ class Airing:
             url=entry.episode_url or entry.url,
             rating=entry.rating,
             finale_type=entry.finale_type,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-able dict for the store, without empty fields."""
-        stored = {
-            "simkl_id": self.simkl_id,
-            "title": self.title,
-            "air_date": self.air_date.isoformat(),
-            "air_time": datetime_to_json(self.air_time),
-            "season": self.season,
-            "episode": self.episode,
-            "episode_title": self.episode_title,
-            "url": self.url,
-            "rating": self.rating,
-            "finale_type": self.finale_type,
-        }
-        return {key: value for key, value in stored.items() if value is not None}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Rebuild an airing from the store; raises on a malformed record."""
-        return cls(
-            simkl_id=int(data["simkl_id"]),
-            title=str(data["title"]),
-            air_date=date.fromisoformat(data["air_date"]),
-            air_time=datetime_from_json(data.get("air_time")),
-            season=data.get("season"),
-            episode=data.get("episode"),
-            episode_title=data.get("episode_title"),
-            url=data.get("url"),
-            rating=data.get("rating"),
-            finale_type=data.get("finale_type"),
         )
 
 
@@ -145,13 +126,16 @@ class FileKey:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CachedFile:
-    """A calendar file as last received, and when it was last checked."""
+class CachedFile(DataClassORJSONMixin):
+    """A calendar file as last received, and when it was last checked.
 
-    airings: tuple[Airing, ...]
+    Stored as its fields in this order, `last_modified` as null when Simkl sent none.
+    """
+
     last_modified: str | None
     generated_at: datetime
     checked_at: datetime
+    airings: tuple[Airing, ...]
 
     @property
     def coverage(self) -> tuple[datetime, datetime]:
@@ -160,25 +144,6 @@ class CachedFile:
         return (
             day - ROLLING_DAYS_BEFORE + NETWORK_OFFSET_MAX,
             day + ROLLING_DAYS_AFTER + timedelta(days=1) - NETWORK_OFFSET_MAX,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-able dict for the store."""
-        return {
-            "last_modified": self.last_modified,
-            "generated_at": self.generated_at.isoformat(),
-            "checked_at": self.checked_at.isoformat(),
-            "airings": [airing.to_json() for airing in self.airings],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Rebuild a file from the store; raises on a malformed record."""
-        return cls(
-            airings=tuple(Airing.from_json(airing) for airing in data["airings"]),
-            last_modified=data.get("last_modified"),
-            generated_at=datetime.fromisoformat(data["generated_at"]),
-            checked_at=datetime.fromisoformat(data["checked_at"]),
         )
 
 
@@ -304,7 +269,7 @@ class CalendarFiles:
                         checked_at=now,
                     )
             self._files[key] = fresh
-            self._store.async_delay_save(self._stored, STORAGE_SAVE_DELAY.total_seconds())
+            self._store.async_delay_save(self._stored, CALENDAR_SAVE_DELAY.total_seconds())
             return fresh
 
     def use_archives(self, needed: Iterable[FileKey], now: datetime) -> None:
@@ -323,12 +288,12 @@ class CalendarFiles:
             self._files.pop(key, None)
 
     def _stored(self) -> dict[str, Any]:
-        return {"files": {key.storage_key: file.to_json() for key, file in self._files.items()}}
+        return {"files": {key.storage_key: file.to_dict() for key, file in self._files.items()}}
 
 
 def _files_from_json(stored: dict[str, Any]) -> dict[FileKey, CachedFile]:
     """Read the stored calendar files."""
     return {
-        FileKey.from_storage_key(key): CachedFile.from_json(value)
+        FileKey.from_storage_key(key): CachedFile.from_dict(value)
         for key, value in stored["files"].items()
     }

@@ -9,9 +9,9 @@ that changed, so a watched episode costs the titles it touched, not a pass over 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import chain
-from typing import TYPE_CHECKING, Any, Self, override
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, override
 
 from homeassistant.util import dt as dt_util
 
@@ -29,7 +29,7 @@ from .const import (
     DEFAULT_CALENDAR_MOVIES,
     SIMKL_WEB_URL,
 )
-from .library import Episode, Library, LibraryEntry, UpNext, episode_code
+from .library import Episode, Library, LibraryEntry, episode_code
 
 if TYPE_CHECKING:
     from .calendar_files import Airing
@@ -97,10 +97,6 @@ class UpcomingItem:
         if self.air_time is not None:
             return self.air_time + self.duration
         return dt_util.start_of_local_day(self.air_date + timedelta(days=1))
-
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        """Tell whether the item is on between `start` (inclusive) and `end` (exclusive)."""
-        return self.start < end and self.end > start
 
     def as_dict(self) -> dict[str, Any]:
         """Return the item as sensor attributes and action responses show it."""
@@ -240,12 +236,44 @@ _REACH = timedelta(days=3)
 _DAY = timedelta(days=1)
 
 
-class JoinedFile:
-    """A calendar file joined with an account's library, item by item as they are asked for.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
-    The airings are put in time order once per file; an airing's item is made when a window
-    reaches it and kept until its title's library entry changes. A change in the library
-    thus costs the items that are shown again, not a pass over the file.
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def microseconds(moment: datetime) -> int:
+    """Return an instant as whole microseconds since the epoch, which compare faster than
+    datetimes in different offsets and exactly like them."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+class Slot(NamedTuple):
+    """An item with when it is on, worked out once: slots sort in air order (start, title,
+    uid) and a window tests them without working the times out again."""
+
+    start_us: int
+    title: str
+    uid: str
+    end_us: int
+    item: UpcomingItem
+
+    @classmethod
+    def of(cls, item: UpcomingItem) -> Self:
+        """Place an item in time (in the current time zone, for an all-day item)."""
+        return cls(microseconds(item.start), item.title, item.uid, microseconds(item.end), item)
+
+
+class JoinedFile:
+    """A calendar file joined with an account's library, day by day as windows ask for them.
+
+    The airings are put in time order once per file. The followed items of a day (by the UTC
+    day of their airing) are made when a window first reaches that day and kept until one of
+    its titles changes in the library, or the time zone changes; an item is kept until its
+    title's library entry changes. A window thus costs the items it returns, and a change in
+    the library the days of the titles it touched.
     """
 
     def __init__(
@@ -260,8 +288,13 @@ class JoinedFile:
         self._library: Library | None = None
         # Position in `_order` -> the entry the item was made from, and the item.
         self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}
+        # UTC day -> its followed items, for the library and the time zone they were made in.
+        self._days: dict[date, list[Slot]] = {}
+        self._zone: tzinfo | None = None
+        self._title_days: dict[int, set[date]] = {}
         episodes: dict[int, list[Episode]] = {}
-        for airing in self._order:
+        for airing, key in zip(self._order, self._keys, strict=True):
+            self._title_days.setdefault(airing.simkl_id, set()).add(_utc_day(key))
             if airing.episode is not None:
                 episodes.setdefault(airing.simkl_id, []).append(
                     Episode(
@@ -275,7 +308,14 @@ class JoinedFile:
         self._episodes = {simkl_id: tuple(found) for simkl_id, found in episodes.items()}
 
     def update(self, library: Library) -> None:
-        """Join with `library` from now on."""
+        """Join with `library` from now on, keeping the days its changes did not touch."""
+        changed = library.changes_since(self._library) if self._library is not None else None
+        if changed is None:
+            self._days.clear()
+        else:
+            for simkl_id in changed:
+                for day in self._title_days.get(simkl_id, ()):
+                    self._days.pop(day, None)
         self._library = library
 
     def _item(self, position: int) -> UpcomingItem | None:
@@ -289,14 +329,31 @@ class JoinedFile:
             cached = self._items[position] = (entry, upcoming_item(airing, entry, self._image_url))
         return cached[1]
 
-    def between(self, start: datetime, end: datetime) -> Iterator[UpcomingItem]:
-        """Yield the items on between `start` and `end`, roughly in time order."""
-        first = bisect_left(self._keys, start - _REACH)
-        last = bisect_left(self._keys, end + _DAY)
-        for position in range(first, last):
-            item = self._item(position)
-            if item is not None and item.overlaps(start, end):
-                yield item
+    def _day(self, day: date) -> list[Slot]:
+        """Return the followed items of the airings of a UTC day."""
+        if (slots := self._days.get(day)) is None:
+            midnight = datetime.combine(day, time(), UTC)
+            first = bisect_left(self._keys, midnight)
+            last = bisect_left(self._keys, midnight + _DAY, lo=first)
+            items = (self._item(position) for position in range(first, last))
+            slots = self._days[day] = [Slot.of(item) for item in items if item is not None]
+        return slots
+
+    def between(self, start: datetime, end: datetime) -> Iterator[Slot]:
+        """Yield the items on between `start` and `end`, in no particular order."""
+        if not self._keys:
+            return
+        if (zone := dt_util.get_default_time_zone()) is not self._zone:
+            self._days.clear()  # all-day items start at local midnight
+            self._zone = zone
+        day = max(_utc_day(start - _REACH), _utc_day(self._keys[0]))
+        last = min(_utc_day(end + _DAY), _utc_day(self._keys[-1]))
+        start_us, end_us = microseconds(start), microseconds(end)
+        while day <= last:
+            for slot in self._day(day):
+                if slot.start_us < end_us and slot.end_us > start_us:
+                    yield slot
+            day += _DAY
 
     def next_item(self, now: datetime) -> UpcomingItem | None:
         """Return the item on at `now`, or else the next one."""
@@ -352,34 +409,3 @@ class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
     @override
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-_FOREVER = datetime.max.replace(tzinfo=UTC)
-
-
-class UpNextCache:
-    """Each watched title's next episode, worked out again only when something it depends on
-    changed.
-
-    `LibraryEntry.up_next` changes with time only when an air time passes, so its answer is
-    kept until the entry, its aired episodes or the next of their air times changes.
-    """
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self._cached: dict[
-            int, tuple[LibraryEntry, tuple[Episode, ...], datetime, UpNext | None]
-        ] = {}
-
-    def get(self, entry: LibraryEntry, aired: tuple[Episode, ...], now: datetime) -> UpNext | None:
-        """Return `entry.up_next(now, aired)`."""
-        cached = self._cached.get(entry.simkl_id)
-        if cached is not None and cached[0] is entry and cached[1] is aired and now < cached[2]:
-            return cached[3]
-        times = [episode.aired_at for episode in aired if episode.aired_at]
-        if entry.next_episode_aired_at is not None:
-            times.append(entry.next_episode_aired_at)
-        valid_until = min((moment for moment in times if moment > now), default=_FOREVER)
-        found = entry.up_next(now, aired)
-        self._cached[entry.simkl_id] = (entry, aired, valid_until, found)
-        return found

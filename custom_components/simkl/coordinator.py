@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .data import SimklConfigEntry
+    from .watching import UpNextList
 
 # Deltas start this long before the stored stamp: the stamps have whole seconds, so a change
 # within the second of the stored one could fall outside `date_from`. Upserting an item twice
@@ -109,6 +110,8 @@ class SimklLibraryCoordinator(DataUpdateCoordinator[Library]):
         self._store = LibraryStore(hass, library_store_key(config_entry.entry_id))
         self._cached: Library | None = None
         self.changes = ChangeFeed()
+        # The up-next lists of this account's titles, by media types (watching.py).
+        self.up_next_lists: dict[frozenset[MediaType], UpNextList] = {}
         # Polls refused in a row with 429; each one doubles the wait before the next.
         self._rate_limited = 0
         # Set once shut down: an update still running then must not save the library again.

@@ -19,9 +19,10 @@ from homeassistant.components.event import (
 from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
-from .api import ListStatus, MediaType
-from .changes import Activity, ActivityType, episodes_aired_between
+from .api import MediaType
+from .changes import Activity, ActivityType
 from .entity import SimklEntity, selected_media_types
+from .watching import NewEpisodes
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -84,6 +85,7 @@ class SimklActivityEvent(SimklEntity, EventEntity):
         super().__init__(coordinator, calendar, description)
         self._media_types = media_types
         self._checked_until = dt_util.utcnow()
+        self._new_episodes = NewEpisodes(media_types)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -118,13 +120,9 @@ class SimklActivityEvent(SimklEntity, EventEntity):
     def _async_check_episodes(self) -> None:
         """Announce the episodes of watched titles that aired since the last check."""
         now = dt_util.utcnow()
-        watching = (
-            entry
-            for entry in self.coordinator.current.entries(status=ListStatus.WATCHING)
-            if entry.media_type in self._media_types
+        new = self._new_episodes.aired_between(
+            self.coordinator.current, self.calendar, self._checked_until, now
         )
-        aired = self.calendar.episodes_by_title()
-        new = list(episodes_aired_between(watching, aired, self._checked_until, now))
         self._checked_until = max(now, self._checked_until)
         self._async_fire(new)
 

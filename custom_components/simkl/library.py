@@ -384,9 +384,10 @@ class Library:
 
     def _put(self, entry: LibraryEntry) -> None:
         if (old := self.items.get(entry.simkl_id)) is not None:
-            self._index.remove(old)
+            self._index.replace(old, entry)
+        else:
+            self._index.add(entry)
         self.items[entry.simkl_id] = entry
-        self._index.add(entry)
         self.changed.add(entry.simkl_id)
 
     def _drop(self, simkl_id: int) -> None:

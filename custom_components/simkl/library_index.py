@@ -39,26 +39,41 @@ def _watched_at(entry: LibraryEntry) -> datetime:
 class LibraryIndex:
     """The entries of each list, the totals and the last watched entry of each type."""
 
-    __slots__ = ("_latest", "_lists", "_sums")
+    __slots__ = ("_latest", "_lists", "_owned", "_sums")
 
     def __init__(self) -> None:
         """Start empty."""
         self._lists: dict[ListKey, dict[int, LibraryEntry]] = {}
+        # The lists this index may change in place; the others are shared with the index it
+        # was copied from (or with its copies), and copied when first changed.
+        self._owned: set[ListKey] = set()
         self._sums: dict[MediaType, Sums] = {}
         # A type missing here is worked out when asked (after its latest entry went).
         self._latest: dict[MediaType, LibraryEntry | None] = {}
 
     def copy(self) -> LibraryIndex:
-        """Return a copy that can change without touching this one."""
+        """Return a copy that can change without touching this one.
+
+        The lists are shared until one side changes one, so a copy costs the lists changed
+        afterwards, not the whole library.
+        """
         copied = LibraryIndex()
-        copied._lists = {key: dict(entries) for key, entries in self._lists.items()}
+        copied._lists = dict(self._lists)
+        self._owned = set()
         copied._sums = dict(self._sums)
         copied._latest = dict(self._latest)
         return copied
 
+    def _list(self, key: ListKey) -> dict[int, LibraryEntry]:
+        """Return a list to change in place."""
+        if key not in self._owned:
+            self._lists[key] = dict(self._lists.get(key, {}))
+            self._owned.add(key)
+        return self._lists[key]
+
     def add(self, entry: LibraryEntry) -> None:
         """Count an entry in (remove the one it replaces first)."""
-        self._lists.setdefault((entry.media_type, entry.status), {})[entry.simkl_id] = entry
+        self._list((entry.media_type, entry.status))[entry.simkl_id] = entry
         sums = self._sums.get(entry.media_type, _NOTHING)
         self._sums[entry.media_type] = _plus(sums, _sums(entry))
         if entry.media_type in self._latest and entry.watched_at is not None:
@@ -66,9 +81,18 @@ class LibraryIndex:
             if latest is None or entry.watched_at > _watched_at(latest):
                 self._latest[entry.media_type] = entry
 
+    def replace(self, old: LibraryEntry, new: LibraryEntry) -> None:
+        """Count `new` in instead of `old` (the same title)."""
+        latest = self._latest.get(old.media_type) is old
+        self.remove(old)
+        # Watched later than the latest entry was, it is the latest now: no pass to find it.
+        if latest and new.media_type is old.media_type and _watched_at(new) > _watched_at(old):
+            self._latest[new.media_type] = new
+        self.add(new)
+
     def remove(self, entry: LibraryEntry) -> None:
         """Count an entry out."""
-        del self._lists[(entry.media_type, entry.status)][entry.simkl_id]
+        del self._list((entry.media_type, entry.status))[entry.simkl_id]
         episodes, movies, minutes = _sums(entry)
         self._sums[entry.media_type] = _plus(
             self._sums[entry.media_type], (-episodes, -movies, -minutes)

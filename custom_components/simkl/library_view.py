@@ -9,13 +9,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .api import FANART_MOBILE, POSTER_MEDIUM, ImageKind, ListStatus, MediaType
+from .api import FANART_MOBILE, POSTER_MEDIUM, ImageKind, MediaType
 from .const import NEVER
 from .library import Library, LibraryEntry, PlaybackEntry, UpNext
 
 if TYPE_CHECKING:
     from .calendar_join import ImageUrl, UpcomingItem
     from .upcoming import SimklCalendarCoordinator
+    from .watching import UpNextList
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class LibraryView:
     """The synced library at one moment, limited to the media types the options select.
 
     A sensor builds one for each update; the state and the attributes read the same lists,
-    so each is computed once.
+    so each is computed once. `up_next` is the entity's own list of titles up next, kept
+    up to date from one view to the next.
     """
 
     library: Library
@@ -31,6 +33,7 @@ class LibraryView:
     image_url: ImageUrl
     calendar: SimklCalendarCoordinator
     now: datetime
+    up_next: UpNextList
 
     @cached_property
     def upcoming(self) -> list[UpcomingItem]:
@@ -43,16 +46,7 @@ class LibraryView:
 
         Most recently watched first, as in a "continue watching" row.
         """
-        next_episode = self.calendar.up_next_at(self.now)
-        waiting = [
-            (entry, up_next)
-            for media_type in self.media_types
-            for entry in self.library.entries(media_type, ListStatus.WATCHING)
-            if (up_next := next_episode(entry))
-        ]
-        waiting.sort(key=lambda pair: pair[0].title)
-        waiting.sort(key=lambda pair: pair[0].watched_at or pair[0].added_at or NEVER, reverse=True)
-        return waiting
+        return self.up_next.pairs(self.library, self.calendar, self.now)
 
     def listed(self, session: PlaybackEntry) -> LibraryEntry | None:
         """Return the library entry of a session's title."""

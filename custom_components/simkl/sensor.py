@@ -34,6 +34,7 @@ from .const import CONF_LISTS, DEFAULT_LISTS, MOVIE_LISTS
 from .entity import SimklEntity, selected_media_types
 from .library import episode_code
 from .library_view import LibraryView
+from .watching import shared_up_next_list
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -316,6 +317,7 @@ class SimklSensor(SimklEntity, SensorEntity):
         """Bind the sensor to the account and the media types the options select."""
         super().__init__(coordinator, calendar, description)
         self._media_types = media_types
+        self._up_next = shared_up_next_list(coordinator, media_types)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -338,6 +340,7 @@ class SimklSensor(SimklEntity, SensorEntity):
             self.coordinator.client.image_url,
             self.calendar,
             dt_util.utcnow(),
+            self._up_next,
         )
         description = self.entity_description
         self._attr_native_value = description.value_fn(view)

@@ -87,7 +87,7 @@ class CacheStore(Store[dict[str, Any]]):
             return None
         try:
             return parse(stored)
-        except KeyError, TypeError, ValueError, AttributeError:
+        except LookupError, TypeError, ValueError, AttributeError:
             self.warn_unknown_format()
             return None
 

@@ -9,7 +9,7 @@ Simkl refuses the write.
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, override
+from typing import TYPE_CHECKING, Final, Self, override
 
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
 from homeassistant.components.todo.entity import TodoItem, TodoListEntity
@@ -24,12 +24,14 @@ from homeassistant.util import dt as dt_util
 
 from .api import Ids, ListStatus, MediaType, SyncEpisodeNumber, SyncItem, SyncRequest, SyncSeason
 from .changes import Activity, entry_changes
-from .const import DOMAIN, NEVER
+from .const import DOMAIN
 from .entity import SimklEntity, selected_media_types
 from .errors import simkl_read_errors
-from .library import LibraryEntry, UpNext
+from .library import Library, LibraryEntry, UpNext
 from .library_view import LibraryView
+from .ordered_titles import OrderedTitles, changed_titles, latest_first
 from .title_search import async_find_title
+from .watching import shared_up_next_list
 from .write_store import SyncEndpoint, SyncWrite
 
 if TYPE_CHECKING:
@@ -93,6 +95,19 @@ def _has_alias(registered: er.RegistryEntry) -> bool:
     )
 
 
+class ListedItem(TodoItem):
+    """A to-do item the lists never change in place: a change makes a new item.
+
+    Home Assistant keeps a copy of the items it last sent, to tell whether they changed;
+    the item itself can serve as its copy, which saves copying every item of a long list
+    at each change.
+    """
+
+    def __copy__(self) -> Self:
+        """Return the item itself."""
+        return self
+
+
 def _label(entry: LibraryEntry) -> str:
     return f"{entry.title} ({entry.year})" if entry.year else entry.title
 
@@ -143,6 +158,10 @@ class SimklTodoList(SimklEntity, TodoListEntity):
     `_shown` holds what a write changed until the library catches up: an item to show
     (added) or None (gone). It is dropped when the write fails, and otherwise at the first
     library update after the write left the caller, which brings Simkl's version.
+
+    The library's items are kept from one update to the next and worked out again for the
+    titles that changed; a list none of whose items changed is not written again (Home
+    Assistant would compare and copy every item of it).
     """
 
     def __init__(
@@ -157,9 +176,17 @@ class SimklTodoList(SimklEntity, TodoListEntity):
         self._media_types = media_types
         self._shown: dict[str, TodoItem | None] = {}
         self._settled: set[str] = set()
+        # The library's items the list shows, and whether the list shows it as available.
+        self._listed: list[TodoItem] | None = None
+        self._available_shown: bool | None = None
+        self._start_items()
+
+    def _start_items(self) -> None:
+        """Set up what the list keeps of the library from one update to the next."""
+        raise NotImplementedError
 
     def _library_items(self) -> list[TodoItem]:
-        """Return the items as the library has them."""
+        """Return the items as the library has them (the same list while none changed)."""
         raise NotImplementedError
 
     @override
@@ -171,16 +198,27 @@ class SimklTodoList(SimklEntity, TodoListEntity):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
+        settled = bool(self._settled)
         for uid in self._settled:
             self._shown.pop(uid, None)
         self._settled.clear()
-        self._update_items()
-        super()._handle_coordinator_update()
+        changed = self._update_items(shown_changed=settled)
+        if changed or self.available is not self._available_shown:
+            self._available_shown = self.available
+            super()._handle_coordinator_update()
 
-    def _update_items(self) -> None:
-        items = [item for item in self._library_items() if item.uid not in self._shown]
-        added = [item for item in self._shown.values() if item is not None]
-        self._attr_todo_items = added + items
+    def _update_items(self, *, shown_changed: bool = True) -> bool:
+        """Compute the items; return whether they changed."""
+        listed = self._library_items()
+        if listed is self._listed and not shown_changed:
+            return False
+        self._listed = listed
+        if self._shown:
+            items = [item for item in listed if item.uid not in self._shown]
+            added = [item for item in self._shown.values() if item is not None]
+            listed = added + items
+        self._attr_todo_items = listed
+        return True
 
     def _entry(self, uid: str | None) -> LibraryEntry:
         """Return the library entry of an item's uid (the Simkl id before any `-`)."""
@@ -229,6 +267,11 @@ class SimklWatchlist(SimklTodoList):
     )
 
     @override
+    def _start_items(self) -> None:
+        self._library: Library | None = None
+        self._planned: OrderedTitles[TodoItem] = OrderedTitles()
+
+    @override
     async def async_added_to_hass(self) -> None:
         """Give a newly created watchlist its short name as an alias."""
         await super().async_added_to_hass()
@@ -239,7 +282,7 @@ class SimklWatchlist(SimklTodoList):
 
     def _item(self, entry: LibraryEntry) -> TodoItem:
         kind = self.kind_names.get(entry.media_type.item_key, entry.media_type.item_key)
-        return TodoItem(
+        return ListedItem(
             uid=str(entry.simkl_id),
             summary=entry.title,
             status=TodoItemStatus.NEEDS_ACTION,
@@ -248,14 +291,25 @@ class SimklWatchlist(SimklTodoList):
 
     @override
     def _library_items(self) -> list[TodoItem]:
-        planned = [
-            entry
-            for entry in self.coordinator.current.entries(status=ListStatus.PLAN_TO_WATCH)
-            if entry.media_type in self._media_types
-        ]
-        planned.sort(key=lambda entry: entry.title)
-        planned.sort(key=lambda entry: entry.added_at or NEVER, reverse=True)
-        return [self._item(entry) for entry in planned]
+        """Return the titles planned, newest first."""
+        library = self.coordinator.current
+        changed = changed_titles(library, self._library)
+        if changed is None:
+            self._planned.clear()
+            changed = [entry.simkl_id for entry in library.entries(status=ListStatus.PLAN_TO_WATCH)]
+        self._library = library
+        for simkl_id in changed:
+            entry = library.items.get(simkl_id)
+            if (
+                entry is None
+                or entry.status is not ListStatus.PLAN_TO_WATCH
+                or entry.media_type not in self._media_types
+            ):
+                self._planned.discard(simkl_id)
+            else:
+                key = latest_first(entry.added_at, entry.title)
+                self._planned.put(simkl_id, key, self._item(entry))
+        return self._planned.values()
 
     @override
     async def async_create_todo_item(self, item: TodoItem) -> None:
@@ -339,6 +393,14 @@ class SimklUpNext(SimklTodoList):
     _attr_supported_features = TodoListEntityFeature.UPDATE_TODO_ITEM
 
     @override
+    def _start_items(self) -> None:
+        self._up_next_list = shared_up_next_list(self.coordinator, self._media_types)
+        self._pairs: list[tuple[LibraryEntry, UpNext]] | None = None
+        self._items: list[TodoItem] = []
+        # Each title's item, with the title and episode it was made from.
+        self._made: dict[int, tuple[tuple[LibraryEntry, UpNext], TodoItem]] = {}
+
+    @override
     async def async_added_to_hass(self) -> None:
         """Follow the calendar too: an episode airing moves no library timestamp."""
         await super().async_added_to_hass()
@@ -355,23 +417,33 @@ class SimklUpNext(SimklTodoList):
             self.coordinator.client.image_url,
             self.calendar,
             dt_util.utcnow(),
+            self._up_next_list,
         )
         return view.next_to_watch
 
+    def _item(self, entry: LibraryEntry, up_next: UpNext) -> TodoItem:
+        episode = up_next.episode
+        summary = f"{entry.title} {episode.code}"
+        return ListedItem(
+            uid=self._uid(entry, up_next),
+            summary=f"{summary} · {episode.title}" if episode.title else summary,
+            status=TodoItemStatus.NEEDS_ACTION,
+        )
+
     @override
     def _library_items(self) -> list[TodoItem]:
-        items = []
-        for entry, up_next in self._up_next():
-            episode = up_next.episode
-            summary = f"{entry.title} {episode.code}"
-            items.append(
-                TodoItem(
-                    uid=self._uid(entry, up_next),
-                    summary=f"{summary} · {episode.title}" if episode.title else summary,
-                    status=TodoItemStatus.NEEDS_ACTION,
-                )
-            )
-        return items
+        pairs = self._up_next()
+        if pairs is self._pairs:
+            return self._items
+        made: dict[int, tuple[tuple[LibraryEntry, UpNext], TodoItem]] = {}
+        for pair in pairs:
+            cached = self._made.get(pair[0].simkl_id)
+            if cached is None or cached[0] != pair:
+                cached = (pair, self._item(*pair))
+            made[pair[0].simkl_id] = cached
+        self._pairs, self._made = pairs, made
+        self._items = [item for _, item in made.values()]
+        return self._items
 
     @override
     async def async_update_todo_item(self, item: TodoItem) -> None:

@@ -12,7 +12,7 @@ account keeps its own join (`calendar_join.py`):
   change, so they are fetched once.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, override
 
@@ -33,11 +33,12 @@ from .calendar_join import (
     AiredEpisodes,
     CalendarSelection,
     JoinedFile,
+    Slot,
     UpcomingItem,
-    UpNextCache,
     in_air_order,
+    microseconds,
 )
-from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER
+from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER, NEVER
 from .coordinator import SimklLibraryCoordinator
 from .errors import request_failed, translate_errors
 from .storage import CacheStore, legacy_calendar_store_key
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .data import SimklConfigEntry
-    from .library import Episode, LibraryEntry, UpNext
+    from .library import Episode
 
 # Files are checked only once older than their maximum age (6 hours); the updates in between
 # keep "what is next" current as episodes air.
@@ -92,7 +93,6 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
         )
         self._calendar_files = calendar_files(hass)
         self._joins: dict[FileKey, JoinedFile] = {}
-        self._up_next = UpNextCache()
         self._stale_logged = False
 
     @property
@@ -217,21 +217,22 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
 
         The rolling files win over the archives where they cover the time.
         """
-        found = {
-            item.uid: item
+        found: dict[str, Slot] = {
+            slot.uid: slot
             for joined in self._rolling_joined()
-            for item in joined.between(start, end)
+            for slot in joined.between(start, end)
         }
         for key in set(self._archive_keys(self.files, start, end)):
             if (archive := self._calendar_files.get(key)) is None:
                 continue
+            # Without its rolling file, a kind's archives cover every time.
             rolling = self.files.get(key.kind)
-            for item in self._joined(key, archive).between(start, end):
-                if item.uid in found:
-                    continue
-                if rolling is None or not rolling.coverage[0] <= item.start < rolling.coverage[1]:
-                    found[item.uid] = item
-        return sorted(found.values(), key=in_air_order)
+            covered = rolling.coverage if rolling else (NEVER, NEVER)
+            covered_from, covered_until = (microseconds(moment) for moment in covered)
+            for slot in self._joined(key, archive).between(start, end):
+                if slot.uid not in found and not covered_from <= slot.start_us < covered_until:
+                    found[slot.uid] = slot
+        return [slot.item for slot in sorted(found.values())]
 
     def upcoming(self) -> list[UpcomingItem]:
         """Return what is on or coming in the upcoming window (the `upcoming_days` option)."""
@@ -246,15 +247,6 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
         looks titles up as they are asked for.
         """
         return AiredEpisodes(self.library_coordinator.current, self._rolling_joined())
-
-    def up_next_at(self, now: datetime) -> Callable[[LibraryEntry], UpNext | None]:
-        """Return what tells a title's next episode to watch at `now`, calendar included."""
-        aired = AiredEpisodes(self.library_coordinator.current, self._rolling_joined())
-
-        def up_next(entry: LibraryEntry) -> UpNext | None:
-            return self._up_next.get(entry, aired.of(entry), now)
-
-        return up_next
 
     def next_item(self) -> UpcomingItem | None:
         """Return the item on now, or else the next one, from the rolling files."""

@@ -10,10 +10,9 @@ sent and removed once answered. The queue lives while the account exists, loaded
 
 Public API, for the actions and anything else that writes to Simkl: `async_get_write_queue(
 hass, entry)` returns the account's queue (created and started on first use);
-`SimklWriteQueue.async_submit(write)` queues a `ScrobbleWrite` or `SyncWrite` (from
-`write_store`) and returns a
-`WriteOutcome` once Simkl took it (`sent`) or once it has to wait (`queued`); it raises
-HomeAssistantError when Simkl rejected the item for good.
+`SimklWriteQueue.async_submit(write)` queues a `ScrobbleWrite` or `SyncWrite` (`write_store`)
+and returns a `WriteOutcome` once Simkl took it (`sent`) or once it has to wait (`queued`); it
+raises HomeAssistantError when Simkl rejected the item for good.
 
 Simkl's answer to the head write decides: a 2xx (any body), or 409 to a stop or checkin, is
 done; an item-level rejection (`id_err`, `empty_field`, `url_failed`, 404, nothing found) drops
@@ -156,8 +155,8 @@ class WriteOutcome:
     result: ScrobbleResult | SyncResult | None = None
 
 
-def _found_count(result: SyncResult) -> int:
-    return sum(result.added.values()) + sum(result.deleted.values())
+def _found_any(result: SyncResult) -> bool:
+    return any(result.added.values()) or any(result.deleted.values())
 
 
 class SimklWriteQueue:
@@ -304,7 +303,6 @@ class SimklWriteQueue:
         except SimklAuthenticationError:
             LOGGER.warning("Simkl refused the token; writes wait until the account is linked again")
             self._awaiting_reauth = True
-            self._release_waiters()
             self._entry.async_start_reauth(self._hass)
         except SimklError as err:
             if is_item_rejection(err):
@@ -327,17 +325,14 @@ class SimklWriteQueue:
         self, write: PendingWrite, result: ScrobbleResult | SyncResult | None
     ) -> None:
         if isinstance(result, SyncResult) and result.not_found_count:
-            if not _found_count(result):
+            if not _found_any(result):
                 await self._async_reject(write, result=result)
                 return
             not_found = result.not_found.to_dict()
             self._hass.bus.async_fire(
                 EVENT_ITEMS_NOT_FOUND, {**self._event_data(write), "not_found": not_found}
             )
-        self._failures = 0
-        if self._warned:
-            LOGGER.info("Simkl takes the writes of %s again", self._entry.title)
-            self._warned = False
+        self._answered()
         ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
         await self._async_remove(write)
         self._resolve(write, WriteOutcome(sent=True, result=result))
@@ -346,6 +341,14 @@ class SimklWriteQueue:
             self._entry.async_create_task(
                 self._hass, self.on_written(), f"{DOMAIN} refresh after a write"
             )
+
+    @callback
+    def _answered(self) -> None:
+        """Simkl answered the head write: waits start again at the shortest, and warn again."""
+        self._failures = 0
+        if self._warned:
+            LOGGER.info("Simkl answers the writes of %s again", self._entry.title)
+            self._warned = False
 
     def _backoff(self, base: float, *, exact: bool = False) -> float:
         """The wait before the next attempt: doubles with each failure in a row."""
@@ -367,11 +370,9 @@ class SimklWriteQueue:
                 err,
             )
             self._warned = True
-        self._release_waiters()
+        # The sender stops once blocked by the timer (or the stop) and answers the callers.
         if not self._stopping:
-            self._cancel_retry = async_call_later(
-                self._hass, delay, HassJob(self._async_retry, cancel_on_shutdown=True)
-            )
+            self._cancel_retry = async_call_later(self._hass, delay, self._async_retry)
 
     @callback
     def _async_retry(self, _now: datetime) -> None:
@@ -422,6 +423,7 @@ class SimklWriteQueue:
             | ({"error": reason} if result is None else {}),
         )
         LOGGER.warning("Dropping a write Simkl rejected: %s", error)
+        self._answered()
         await self._async_remove(write)
         extra = {"not_found": result.not_found.to_dict()} if result is not None else {}
         self._report(write, error, set_aside=False, **extra)

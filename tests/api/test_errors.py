@@ -437,7 +437,8 @@ async def test_timeouts(
     fake_simkl: FakeSimkl, make_api_client: ClientFactory, access_token: str
 ) -> None:
     """An answer slower than `request_timeout` is a connection error; reads retry it."""
-    client = make_api_client(access_token=access_token, request_timeout=0.05)
+    # Long enough for a prompt answer on a busy machine, far shorter than the injected delay.
+    client = make_api_client(access_token=access_token, request_timeout=1.0)
     fake_simkl.inject_fault("/sync/activities", FaultKind.DELAY, delay=60)
     assert (await client.get_activities()).all is not None
     assert fake_simkl.request_paths() == ["GET /sync/activities"] * 2

@@ -1,0 +1,97 @@
+"""Values kept for library titles in a fixed order, changed title by title.
+
+The lists the entities show (the watchlist, the episodes up next) are sorted views of the
+library. Rebuilt and sorted on every change, they would cost a pass over the library each
+time; kept here, a change costs the titles it touched, and the list is materialised again
+only when one of them moved in or out.
+"""
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from .const import NEVER
+
+if TYPE_CHECKING:
+    from .library import Library
+
+type SortKey = tuple[float, str]
+
+
+def latest_first(moment: datetime | None, title: str) -> SortKey:
+    """Sort the most recent `moment` first (unknown last), then by title."""
+    return (-(moment or NEVER).timestamp(), title)
+
+
+def changed_titles(library: Library, previous: Library | None) -> Iterable[int] | None:
+    """Return the Simkl ids changed since `previous`; None when only a full pass can tell."""
+    return library.changes_since(previous) if previous is not None else None
+
+
+def is_same(one: tuple[object, ...], other: tuple[object, ...]) -> bool:
+    """Tell whether two tuples hold the very same objects (without comparing contents)."""
+    return len(one) == len(other) and all(a is b for a, b in zip(one, other, strict=True))
+
+
+class OrderedTitles[V]:
+    """A value per Simkl id, listed in the order of a sort key given with each value.
+
+    `values()` returns the same list object until something changes, so a reader can tell
+    that nothing did without comparing the lists.
+    """
+
+    __slots__ = ("_filling", "_keys", "_listed", "_order", "_values")
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._keys: dict[int, SortKey] = {}
+        self._values: dict[int, V] = {}
+        self._order: list[tuple[SortKey, int]] = []
+        self._listed: list[V] | None = None
+        # Filled since the last `clear`: the order is sorted once, when first needed.
+        self._filling = True
+
+    def _sorted(self) -> list[tuple[SortKey, int]]:
+        if self._filling:
+            self._order.sort()
+            self._filling = False
+        return self._order
+
+    def put(self, simkl_id: int, key: SortKey, value: V) -> None:
+        """Set a title's value and its place."""
+        if self._keys.get(simkl_id) == key:
+            if self._values[simkl_id] == value:
+                return
+        else:
+            self.discard(simkl_id)
+            self._keys[simkl_id] = key
+            if self._filling:
+                self._order.append((key, simkl_id))
+            else:
+                insort(self._order, (key, simkl_id))
+        self._values[simkl_id] = value
+        self._listed = None
+
+    def discard(self, simkl_id: int) -> None:
+        """Remove a title, if it has a value."""
+        if (key := self._keys.pop(simkl_id, None)) is None:
+            return
+        order = self._sorted()
+        del order[bisect_left(order, (key, simkl_id))]
+        del self._values[simkl_id]
+        self._listed = None
+
+    def clear(self) -> None:
+        """Remove every title."""
+        self._keys.clear()
+        self._values.clear()
+        self._order.clear()
+        self._listed = None
+        self._filling = True
+
+    def values(self) -> list[V]:
+        """Return the values in order (the same list while nothing changes; do not modify)."""
+        if self._listed is None:
+            self._listed = [self._values[simkl_id] for _, simkl_id in self._sorted()]
+        return self._listed

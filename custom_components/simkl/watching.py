@@ -1,0 +1,221 @@
+"""The shows and anime being watched, followed through library and calendar updates.
+
+What a watched title shows (its next episode to watch, the episodes it has just aired)
+changes only when its library entry changes, when the calendar files change, or when one of
+its air times passes. Each title's answer is kept with the moment it next needs working out
+again, so an update costs the titles that changed or whose episode just aired, not a pass
+over every title being watched.
+"""
+
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING, override
+
+from .api import ListStatus, MediaType
+from .changes import Activity, episodes_aired_between
+from .const import NEVER
+from .ordered_titles import OrderedTitles, changed_titles, is_same, latest_first
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+
+    from .coordinator import SimklLibraryCoordinator
+    from .library import Episode, Library, LibraryEntry, UpNext
+    from .upcoming import SimklCalendarCoordinator
+
+
+def calendar_airings(calendar: SimklCalendarCoordinator) -> tuple[object, ...]:
+    """Return what identifies the calendar files' contents (a new object when a file changes)."""
+    return tuple(file.airings for file in calendar.files.values())
+
+
+def next_air_time(
+    entry: LibraryEntry, episodes: Iterable[Episode], after: datetime
+) -> datetime | None:
+    """Return the first air time after `after` of a title's episodes or its next episode."""
+    times = [episode.aired_at for episode in episodes if episode.aired_at is not None]
+    if entry.next_episode_aired_at is not None:
+        times.append(entry.next_episode_aired_at)
+    return min((moment for moment in times if moment > after), default=None)
+
+
+type AiredEpisodes = Mapping[int, tuple[Episode, ...]]
+
+
+def _air_order(activity: Activity) -> tuple[datetime, str, int]:
+    episode = activity.episode
+    aired_at = (episode.aired_at if episode is not None else None) or NEVER
+    return (aired_at, activity.entry.title, activity.entry.simkl_id)
+
+
+class TitleFollower:
+    """Follows the watched titles of some media types through library and calendar updates.
+
+    `refresh` has `update` work out again each title that needs it: every one after the
+    calendar files changed or when the library's changes are not known; otherwise the titles
+    that changed and those whose moment (returned by their last `update`) has come.
+    """
+
+    def __init__(self, media_types: frozenset[MediaType]) -> None:
+        """Follow the titles of `media_types`."""
+        self.media_types = media_types
+        self._library: Library | None = None
+        self._airings: tuple[object, ...] = ()
+        # When each title needs working out again, and the same as a heap (with moments
+        # since replaced, skipped when they come up).
+        self._until: dict[int, datetime] = {}
+        self._due: list[tuple[datetime, int]] = []
+
+    def refresh(
+        self, library: Library, calendar: SimklCalendarCoordinator, moment: datetime
+    ) -> None:
+        """Bring every title up to date at `moment`."""
+        aired = calendar.episodes_by_title()
+        airings = calendar_airings(calendar)
+        changed = changed_titles(library, self._library)
+        self._library = library
+        if changed is None or not is_same(airings, self._airings):
+            self._airings = airings
+            self.reset()
+            self._until.clear()
+            self._due.clear()
+            for media_type in self.media_types:
+                for entry in library.entries(media_type, ListStatus.WATCHING):
+                    self._schedule(entry.simkl_id, self.update(entry, aired, moment))
+            return
+        due = set(changed)
+        while self._due and self._due[0][0] <= moment:
+            until, simkl_id = heappop(self._due)
+            if self._until.get(simkl_id) == until:
+                due.add(simkl_id)
+        for simkl_id in sorted(due):
+            title = library.items.get(simkl_id)
+            if (
+                title is None
+                or title.status is not ListStatus.WATCHING
+                or title.media_type not in self.media_types
+            ):
+                self._schedule(simkl_id, None)
+                self.forget(simkl_id)
+            else:
+                self._schedule(simkl_id, self.update(title, aired, moment))
+
+    def _schedule(self, simkl_id: int, until: datetime | None) -> None:
+        if until is None:
+            self._until.pop(simkl_id, None)
+            return
+        self._until[simkl_id] = until
+        heappush(self._due, (until, simkl_id))
+
+    def reset(self) -> None:
+        """Forget every title's answer (before all are worked out again)."""
+        raise NotImplementedError
+
+    def update(
+        self, entry: LibraryEntry, aired: AiredEpisodes, moment: datetime
+    ) -> datetime | None:
+        """Work a title's answer out again at `moment`; return when it next needs it."""
+        raise NotImplementedError
+
+    def forget(self, simkl_id: int) -> None:
+        """Forget a title no longer watched."""
+        raise NotImplementedError
+
+
+class UpNextList(TitleFollower):
+    """The watched titles with an aired, unwatched episode, most recently watched first.
+
+    Simkl's activity timestamps do not move when an episode airs, so a title's answer is
+    worked out again when its next air time passes.
+    """
+
+    def __init__(self, media_types: frozenset[MediaType]) -> None:
+        """Follow the titles of `media_types`."""
+        super().__init__(media_types)
+        self._titles: OrderedTitles[tuple[LibraryEntry, UpNext]] = OrderedTitles()
+
+    def pairs(
+        self, library: Library, calendar: SimklCalendarCoordinator, now: datetime
+    ) -> list[tuple[LibraryEntry, UpNext]]:
+        """Return each title and its next episode (the same list while nothing changes)."""
+        self.refresh(library, calendar, now)
+        return self._titles.values()
+
+    @override
+    def reset(self) -> None:
+        self._titles.clear()
+
+    @override
+    def update(
+        self, entry: LibraryEntry, aired: AiredEpisodes, moment: datetime
+    ) -> datetime | None:
+        episodes = aired.get(entry.simkl_id, ())
+        if (found := entry.up_next(moment, episodes)) is None:
+            self._titles.discard(entry.simkl_id)
+        else:
+            self._titles.put(
+                entry.simkl_id,
+                latest_first(entry.watched_at or entry.added_at, entry.title),
+                (entry, found),
+            )
+        return next_air_time(entry, episodes, moment)
+
+    @override
+    def forget(self, simkl_id: int) -> None:
+        self._titles.discard(simkl_id)
+
+
+def shared_up_next_list(
+    coordinator: SimklLibraryCoordinator, media_types: frozenset[MediaType]
+) -> UpNextList:
+    """Return the up-next list of an account's titles of `media_types`: the next-to-watch
+    sensor and the up-next to-do list show the same titles, worked out once."""
+    lists = coordinator.up_next_lists
+    if (found := lists.get(media_types)) is None:
+        found = lists[media_types] = UpNextList(media_types)
+    return found
+
+
+class NewEpisodes(TitleFollower):
+    """The episodes of watched titles that aired in a window, found title by title.
+
+    A title is looked at when its next air time (or its entry) says an episode may have
+    aired, so a check costs the titles with an episode airing, not every title watched.
+    """
+
+    def __init__(self, media_types: frozenset[MediaType]) -> None:
+        """Follow the titles of `media_types`."""
+        super().__init__(media_types)
+        self._start: datetime | None = None
+        self._found: list[Activity] = []
+
+    def aired_between(
+        self, library: Library, calendar: SimklCalendarCoordinator, start: datetime, end: datetime
+    ) -> list[Activity]:
+        """Return the unwatched episodes that aired after `start`, up to `end`, in air order
+        (then by title).
+
+        Consecutive windows report each episode once.
+        """
+        self._start, self._found = start, []
+        self.refresh(library, calendar, end)
+        return sorted(self._found, key=_air_order)
+
+    @override
+    def reset(self) -> None:
+        """Nothing is kept per title but its next air time."""
+
+    @override
+    def update(
+        self, entry: LibraryEntry, aired: AiredEpisodes, moment: datetime
+    ) -> datetime | None:
+        assert self._start is not None
+        episodes = aired.get(entry.simkl_id, ())
+        first = next_air_time(entry, episodes, self._start)
+        if first is not None and first <= moment:
+            self._found.extend(episodes_aired_between((entry,), aired, self._start, moment))
+        return next_air_time(entry, episodes, moment)
+
+    @override
+    def forget(self, simkl_id: int) -> None:
+        """Nothing is kept per title but its next air time."""

@@ -1,0 +1,149 @@
+"""The calendar files' shared store (`.storage/simkl.calendar`): its format and its writes.
+
+Time is frozen early on 2026-11-18 (03:00 UTC), when the fake generated its rolling files.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+from unittest.mock import MagicMock
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.storage import Store
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.simkl.calendar_files import CALENDAR_SAVE_DELAY
+from custom_components.simkl.storage import CALENDAR_STORE_KEY
+from tests.conftest import (
+    CALENDAR_ENTITY_ID,
+    advance_time,
+    calendar_events,
+    calendar_requests,
+    setup_integration,
+)
+from tests.fake_simkl import FakeSimkl
+
+NOW = datetime.fromisoformat("2026-11-18T03:00:00+00:00")
+ROLLING = ("tv", "anime", "movie_release")
+OCTOBER = ("2026-10-05T00:00:00+00:00", "2026-10-20T00:00:00+00:00")
+SEPTEMBER = ("2026-09-05T00:00:00+00:00", "2026-09-20T00:00:00+00:00")
+
+
+@pytest.fixture(autouse=True)
+def frozen_time(
+    freezer: FrozenDateTimeFactory, calendar_in_los_angeles: None
+) -> FrozenDateTimeFactory:
+    """Freeze time when the fake generated its files, with the calendar alone."""
+    freezer.move_to(NOW)
+    return freezer
+
+
+def _calendar_writes() -> int:
+    """Count the writes of the calendar store (the test storage records them)."""
+    write: MagicMock = Store._async_write_data  # type: ignore[assignment]
+    return sum(call.args[0].key == CALENDAR_STORE_KEY for call in write.call_args_list)
+
+
+async def _get_events(hass: HomeAssistant, start: str, end: str) -> list[dict[str, Any]]:
+    return await calendar_events(hass, start_date_time=start, end_date_time=end)
+
+
+async def test_files_written_at_most_once_a_minute(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    frozen_time: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Files arriving one after another (the rolling ones at start, archives as the calendar
+    is paged through) are written together, a minute after the last one."""
+    assert await _get_events(hass, *OCTOBER)
+    await advance_time(hass, frozen_time, NOW + timedelta(seconds=50))
+    assert await _get_events(hass, *SEPTEMBER)
+    assert len(calendar_requests(fake_simkl)) == 9
+    await advance_time(hass, frozen_time, NOW + timedelta(seconds=100))
+    assert CALENDAR_STORE_KEY not in hass_storage
+    assert _calendar_writes() == 0
+
+    await advance_time(hass, frozen_time, NOW + timedelta(seconds=50) + CALENDAR_SAVE_DELAY)
+
+    assert _calendar_writes() == 1
+    assert sorted(hass_storage[CALENDAR_STORE_KEY]["data"]["files"]) == sorted(
+        [*ROLLING, *(f"2026/{month}/{kind}" for month in (9, 10) for kind in ROLLING)]
+    )
+    # Nothing new arrives: nothing more is written.
+    await advance_time(hass, frozen_time, NOW + timedelta(minutes=30))
+    assert _calendar_writes() == 1
+
+
+def _airing(simkl_id: int, title: str, air_date: str, **fields: Any) -> dict[str, Any]:
+    return {"simkl_id": simkl_id, "title": title, "air_date": air_date, **fields}
+
+
+def _file(last_modified: str | None, airings: list[dict[str, Any]]) -> dict[str, Any]:
+    checked = NOW.isoformat()
+    return {
+        "last_modified": last_modified,
+        "generated_at": checked,
+        "checked_at": checked,
+        "airings": airings,
+    }
+
+
+# The shape earlier versions wrote: every field of an airing that has a value, in this order.
+GENERATED = "Wed, 18 Nov 2026 03:00:00 GMT"
+EARLIER_STORE = {
+    "files": {
+        "tv": _file(
+            GENERATED,
+            [
+                _airing(
+                    1447581,
+                    "The Last of Us",
+                    "2026-11-19",
+                    air_time="2026-11-19T21:00:00-05:00",
+                    season=3,
+                    episode=4,
+                    episode_title="The Stored Episode",
+                    url="/tv/1447581/the-last-of-us/season-3/episode-4/",
+                    rating=8.7,
+                    finale_type=2,
+                ),
+                _airing(1186633, "Severance", "2026-11-20"),
+            ],
+        ),
+        "anime": _file(GENERATED, []),
+        "movie_release": _file(GENERATED, [_airing(2134550, "Project Hail Mary", "2026-11-26")]),
+        "2026/10/tv": _file(None, [_airing(1186633, "Severance", "2026-10-23", rating=9.0)]),
+    }
+}
+
+
+async def test_store_of_earlier_versions_read_and_written_the_same(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The files earlier versions stored are read as they are, and written back byte for
+    byte the same: no migration, and an older version still reads the store."""
+    hass_storage[CALENDAR_STORE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": CALENDAR_STORE_KEY,
+        "data": EARLIER_STORE,
+    }
+    await setup_integration(hass, mock_config_entry)
+    assert calendar_requests(fake_simkl) == []
+    state = hass.states.get(CALENDAR_ENTITY_ID)
+    assert state is not None
+    assert state.attributes["message"] == "The Last of Us S03E04 \N{MIDDLE DOT} The Stored Episode"
+    assert state.attributes["description"] == (
+        "Season finale\nhttps://simkl.com/tv/1447581/the-last-of-us/season-3/episode-4/"
+    )
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+    assert json_bytes(hass_storage[CALENDAR_STORE_KEY]["data"]) == json_bytes(EARLIER_STORE)
