@@ -125,4 +125,3 @@ def test_a_stored_record_keeps_every_field(codec: Codec) -> None:
     stored = json_loads(json_bytes(codec.write(record)))
 
     assert codec.read(stored) == record
-
