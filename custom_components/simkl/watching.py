@@ -138,8 +138,14 @@ class UpNextList(TitleFollower):
         self, library: Library, calendar: SimklCalendarCoordinator, now: datetime
     ) -> list[tuple[LibraryEntry, UpNext]]:
         """Return each title and its next episode (the same list while nothing changes)."""
+        return self.titles(library, calendar, now).values()
+
+    def titles(
+        self, library: Library, calendar: SimklCalendarCoordinator, now: datetime
+    ) -> OrderedTitles[tuple[LibraryEntry, UpNext]]:
+        """Return each title and its next episode, to be mirrored title by title."""
         self.refresh(library, calendar, now)
-        return self._titles.values()
+        return self._titles
 
     @override
     def reset(self) -> None:
