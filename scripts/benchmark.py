@@ -59,7 +59,7 @@ from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
 from custom_components.simkl.coordinator import SimklLibraryCoordinator
 from custom_components.simkl.library_store import LibraryStore
 from custom_components.simkl.sensor import ATTR_DATA, ATTR_ITEMS
-from custom_components.simkl.storage import library_store_key
+from custom_components.simkl.storage import AccountStore
 from tests.fake_simkl import FakeSimkl
 
 CLIENT_ID = "benchmark"
@@ -260,7 +260,7 @@ class Bench:
     def stored_bytes(self) -> int:
         """Return the size of the stored library's files."""
         folder = Path(self.config_dir, ".storage")
-        key = library_store_key(self.entry.entry_id)
+        key = AccountStore.LIBRARY.key(self.entry.entry_id)
         paths = folder.glob(f"{key}*")
         return sum(path.stat().st_size for path in paths if "calendar" not in path.name)
 

@@ -14,8 +14,7 @@ from homeassistant.helpers.storage import Store
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.simkl.calendar_files import CALENDAR_SAVE_DELAY
-from custom_components.simkl.storage import CALENDAR_STORE_KEY
+from custom_components.simkl.storage import CACHE_SAVE_DELAY, CALENDAR_STORE_KEY
 from tests.conftest import (
     CALENDAR_ENTITY_ID,
     advance_time,
@@ -67,7 +66,7 @@ async def test_files_written_at_most_once_a_minute(
     assert CALENDAR_STORE_KEY not in hass_storage
     assert _calendar_writes() == 0
 
-    await advance_time(hass, frozen_time, NOW + timedelta(seconds=50) + CALENDAR_SAVE_DELAY)
+    await advance_time(hass, frozen_time, NOW + timedelta(seconds=50) + CACHE_SAVE_DELAY)
 
     assert _calendar_writes() == 1
     assert sorted(hass_storage[CALENDAR_STORE_KEY]["data"]["files"]) == sorted(

@@ -15,11 +15,8 @@ import pytest
 
 from custom_components.simkl.api import transport as transport_module
 from custom_components.simkl.const import DOMAIN
-from custom_components.simkl.library_store import (
-    LIBRARY_SAVE_DELAY,
-    LIBRARY_STORAGE_VERSION,
-    entry_from_row,
-)
+from custom_components.simkl.library_store import LIBRARY_STORAGE_VERSION, entry_from_row
+from custom_components.simkl.storage import CACHE_SAVE_DELAY
 from tests.conftest import ACCOUNT_ID, client_settings
 from tests.fake_simkl import FaultKind
 from tests.fake_simkl.library import iso
@@ -220,7 +217,7 @@ async def test_restart_with_stored_library_costs_one_request(
     change(synced)
     await synced.poll()
     states = synced.states()
-    await synced.poll(LIBRARY_SAVE_DELAY)  # the delayed save
+    await synced.poll(CACHE_SAVE_DELAY)  # the delayed save
     assert hass_storage[synced.store_key]["version"] == LIBRARY_STORAGE_VERSION
 
     await synced.unload()
@@ -237,7 +234,7 @@ async def test_changes_are_written_at_most_once_a_minute(
 ) -> None:
     """However often the library changes, its stored copy is written a minute after the
     last change at the earliest, and then holds every change."""
-    await synced.poll(LIBRARY_SAVE_DELAY)
+    await synced.poll(CACHE_SAVE_DELAY)
     written = hass_storage[synced.store_key]["data"]["items"]
 
     for episode in (3, 4, 5):
@@ -246,7 +243,7 @@ async def test_changes_are_written_at_most_once_a_minute(
         await synced.coordinator.async_refresh()  # as after an action
         assert hass_storage[synced.store_key]["data"]["items"] == written
 
-    await synced.poll(LIBRARY_SAVE_DELAY - timedelta(seconds=1))
+    await synced.poll(CACHE_SAVE_DELAY - timedelta(seconds=1))
     assert hass_storage[synced.store_key]["data"]["items"] == written
     await synced.poll(timedelta(seconds=2))
     stored = hass_storage[synced.store_key]["data"]["items"]
@@ -277,7 +274,7 @@ def _version_1(stored: dict[str, Any]) -> dict[str, Any]:
 async def test_version_1_store_is_migrated(synced: Account, hass_storage: dict[str, Any]) -> None:
     """A library stored by the previous version is read as it was and rewritten in the
     compact shape; the restart still costs one request."""
-    await synced.poll(LIBRARY_SAVE_DELAY)
+    await synced.poll(CACHE_SAVE_DELAY)
     states = synced.states()
     await synced.unload()
     current = hass_storage[synced.store_key]
@@ -299,7 +296,7 @@ async def test_change_while_stopped_is_synced_as_a_delta(
     synced: Account, hass_storage: dict[str, Any]
 ) -> None:
     """What changed on Simkl while Home Assistant was stopped is fetched as a delta."""
-    await synced.poll(LIBRARY_SAVE_DELAY)  # the delayed save
+    await synced.poll(CACHE_SAVE_DELAY)  # the delayed save
     assert synced.store_key in hass_storage
     await synced.unload()
     since = synced.delta_from("tv")

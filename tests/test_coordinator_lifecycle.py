@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.simkl.const import DOMAIN
-from custom_components.simkl.library_store import LIBRARY_SAVE_DELAY
+from custom_components.simkl.storage import CACHE_SAVE_DELAY
 from tests.fake_simkl import FaultKind
 from tests.sync_account import POLL, SEVERANCE, Account, account, frozen_time, synced
 
@@ -85,13 +85,13 @@ async def test_a_poll_that_finds_nothing_new_writes_nothing(
 ) -> None:
     """When nothing moved on Simkl, a poll neither writes the stored library again nor
     the sensors' states (no wear on the disk, no rows in the recorder)."""
-    await synced.poll(LIBRARY_SAVE_DELAY)  # the first sync's save
+    await synced.poll(CACHE_SAVE_DELAY)  # the first sync's save
     del hass_storage[synced.store_key]
     reported = _reported(synced)
     assert reported
 
     await synced.poll()
-    await synced.poll(LIBRARY_SAVE_DELAY)
+    await synced.poll(CACHE_SAVE_DELAY)
 
     assert synced.store_key not in hass_storage
     assert _reported(synced) == reported
@@ -124,7 +124,7 @@ async def test_a_sync_running_at_removal_writes_no_library_back(
         await asyncio.sleep(0)
     synced.fake.release_delayed()
     await removing
-    await synced.poll(LIBRARY_SAVE_DELAY)
+    await synced.poll(CACHE_SAVE_DELAY)
 
     assert synced.store_key not in hass_storage
 

@@ -24,7 +24,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
-from custom_components.simkl.storage import writes_store_key
+from custom_components.simkl.storage import AccountStore
 from tests.conftest import CALENDAR_ENTITY_ID, CLIENT_ID, client_settings, no_time
 from tests.fake_simkl import FaultKind
 from tests.sync_account import SEVERANCE, SLOW_HORSES, THE_BEAR, Account, account, frozen_time
@@ -349,7 +349,8 @@ async def test_fault(
         entry = fake.library(account.user).entries.get(family.write)
         watched = entry is not None and entry.movie_watched_at is not None
         reported = [event.data for event in failed_writes]
-        queued = str(family.write) in json.dumps(hass_storage.get(writes_store_key(entry_id)))
+        stored_writes = hass_storage.get(AccountStore.WRITES.key(entry_id))
+        queued = str(family.write) in json.dumps(stored_writes)
         # A 200 with an odd body is Simkl's word that it took the write.
         taken = fault.kind is FaultKind.BODY and any(r.method == "POST" for r in asked)
         assert watched or reported or queued or taken

@@ -2,19 +2,30 @@
 
 The fake's library changes at random (seeded, so every run is the same): titles added,
 episodes and movies watched, rated, unrated, removed, moved between lists, playbacks
-paused, the calendar files regenerated, Simkl down for a while, and Home Assistant
-restarted. After every poll the integration's library and sensors equal the fake's. The
-requests the library sync made are compared with the fewest the sync rules allow: one
+paused, new shows, anime and movies on Simkl's schedule (new calendar files), the files
+regenerated unchanged, Simkl down for a while, and Home Assistant restarted.
+
+After every poll the integration's library and sensors equal the fake's, and so do the
+calendar's events over the next 30 days (what the rolling files hold, however old they
+are), worked out from the fake's catalogue and library (`tests/seven_days_calendar.py`).
+Once a day, when the files hold every title added, so do the events over nearly the
+whole span the calendar reaches (the archives of a year back to three months ahead): that
+window costs some 45 archive files, and the part of it that changes from poll to poll
+(watched marks, titles followed) is the one the 30-day window checks every time.
+
+The requests the library sync made are compared with the fewest the sync rules allow: one
 activities request per poll, plus one per kind of change and type that moved since the
 last good poll.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 import random
 
 import pytest
 
+from tests.conftest import calendar_events
 from tests.fake_simkl import FaultKind
+from tests.seven_days_calendar import CalendarModel, ordered
 from tests.sync_account import POLL, Account, account, frozen_time
 
 __all__ = ["account", "frozen_time"]  # fixtures
@@ -26,19 +37,26 @@ OUTAGES = range(200, 204)
 RESTART = 400
 # Requests allowed above the minimum, in percent: none are expected today.
 MARGIN_PERCENT = 5
+# The calendar window checked after every poll (within the rolling files), and the one
+# checked once a day (within the archives' reach of a year back and three months ahead).
+NEXT_DAYS = (timedelta(hours=-6), timedelta(days=30))
+WHOLE_REACH = (timedelta(days=-300), timedelta(days=80))
+WHOLE_REACH_EVERY = timedelta(days=1)
 
 type Needed = set[tuple[str, str]]
 SECTION = {"tv": "shows", "anime": "anime", "movie": "movies"}
 
 
-def _change(account: Account, rng: random.Random) -> Needed:
+def _change(account: Account, rng: random.Random, calendar: CalendarModel) -> Needed:
     """Make one random change on Simkl; return the requests it calls for."""
     fake, user = account.fake, account.user
     library = fake.library(user)
     now = fake.now()
     listed = list(library.entries.values())
     unlisted = [item for item in fake.catalog if item.simkl_id not in library.entries]
-    choice = rng.choice(["add", "watch", "rate", "unrate", "remove", "move", "pause", "calendar"])
+    choice = rng.choice(
+        ["add", "watch", "rate", "unrate", "remove", "move", "pause", "schedule", "calendar"]
+    )
     if choice == "add" and unlisted:
         item = rng.choice(unlisted)
         fake.set_status(user, item.simkl_id, "plantowatch")
@@ -82,8 +100,13 @@ def _change(account: Account, rng: random.Random) -> Needed:
             season, number = aired[-1]
             fake.add_playback(user, entry.item.simkl_id, 40.0, season=season, episode=number)
             return {("playback", "")}
+    if choice == "schedule":
+        item = calendar.add_title(rng)
+        if rng.random() < 0.5:
+            fake.set_status(user, item.simkl_id, "plantowatch")
+            return {("all-items", SECTION[item.kind])}
     if choice == "calendar":
-        fake.touch_calendar()
+        fake.touch_calendar()  # regenerated, nothing new
     return set()
 
 
@@ -101,20 +124,32 @@ def _assert_same_library(account: Account) -> None:
     account.assert_synced()
 
 
+async def _assert_same_calendar(
+    account: Account, calendar: CalendarModel, span: tuple[timedelta, timedelta]
+) -> None:
+    now = account.fake.now()
+    start, end = now + span[0], now + span[1]
+    shown = await calendar_events(account.hass, start_date_time=start, end_date_time=end)
+    assert ordered(shown) == calendar.events(start, end)
+
+
 # 672 polls: about 30 s on a quiet machine, several times that on a busy one.
 @pytest.mark.timeout(900)
 @pytest.mark.usefixtures("no_client_retries", "entity_registry_enabled_by_default")
 async def test_seven_days(account: Account) -> None:
     """A week of random changes: always in step with Simkl, at the fewest requests."""
     rng = random.Random(SEED)  # noqa: S311 - a reproducible run, not a secret
+    calendar = CalendarModel(account.fake, account.user)
     await account.setup()
-    account.fake.clear_requests()
+    calendar.clear_requests()
     minimum = 0
     needed: Needed = set()
+    whole_reach_due = datetime.min.replace(tzinfo=account.fake.now().tzinfo)
+    whole_reach_checks = 0
 
     for poll in range(DAYS * 24 * 4):
         for _ in range(rng.choice([0, 0, 1, 2])):
-            needed |= _change(account, rng)
+            needed |= _change(account, rng, calendar)
         if poll in OUTAGES:
             account.fake.inject_fault("/sync/", FaultKind.STATUS, status=503, count=1)
             await account.poll()
@@ -129,7 +164,14 @@ async def test_seven_days(account: Account) -> None:
         minimum += 1 + len(needed)
         needed = set()
         _assert_same_library(account)
+        calendar.observe()
+        await _assert_same_calendar(account, calendar, NEXT_DAYS)
+        if account.fake.now() >= whole_reach_due and calendar.settled():
+            await _assert_same_calendar(account, calendar, WHOLE_REACH)
+            whole_reach_due = account.fake.now() + WHOLE_REACH_EVERY
+            whole_reach_checks += 1
 
+    assert whole_reach_checks >= DAYS
     made = _library_requests(account)
     report = f"Seven days: {made} library requests; the sync rules allow {minimum} at least"
     print(report)  # noqa: T201 - the figure the issue asks for

@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .calendar_join import UpcomingItem
-    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklCalendarCoordinator
 
 # Read-only: the coordinators do all the fetching.
 PARALLEL_UPDATES = 0
@@ -42,8 +40,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the account's calendar."""
-    data = entry.runtime_data
-    async_add_entities([SimklCalendarEntity(data.library, data.calendar, CALENDAR)])
+    async_add_entities([SimklCalendarEntity(entry, CALENDAR)])
 
 
 def event_summary(item: UpcomingItem) -> str:
@@ -88,14 +85,9 @@ class SimklCalendarEntity(SimklEntity, CalendarEntity):
 
     entity_description: CalendarEntityDescription
 
-    def __init__(
-        self,
-        coordinator: SimklLibraryCoordinator,
-        calendar: SimklCalendarCoordinator,
-        description: CalendarEntityDescription,
-    ) -> None:
+    def __init__(self, entry: SimklConfigEntry, description: CalendarEntityDescription) -> None:
         """Follow the library and the calendar files."""
-        super().__init__(coordinator, calendar, description)
+        super().__init__(entry, description)
         # The events last returned, by uid: an item stays the same object while its title
         # and its airing are unchanged, so its event (validated when made) is made once.
         self._events: dict[str, tuple[UpcomingItem, tzinfo, CalendarEvent]] = {}

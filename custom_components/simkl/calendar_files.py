@@ -42,10 +42,6 @@ NETWORK_OFFSET_MAX = timedelta(hours=14)
 ARCHIVE_MARGIN = timedelta(days=1)
 # Bounds the stored archives (about a year of the three kinds); the least recently used go first.
 MAX_CACHED_ARCHIVES = 36
-# However many files arrive (the rolling ones together, archives as a calendar is paged
-# through), the shared store is written at most once a minute, and when Home Assistant stops
-# or an account unloads. A copy older than the last download only costs a check of the file.
-CALENDAR_SAVE_DELAY: Final = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,7 +265,7 @@ class CalendarFiles:
                         checked_at=now,
                     )
             self._files[key] = fresh
-            self._store.async_delay_save(self._stored, CALENDAR_SAVE_DELAY.total_seconds())
+            self._store.async_delay_save_copy(self._stored)
             return fresh
 
     def use_archives(self, needed: Iterable[FileKey], now: datetime) -> None:

@@ -48,7 +48,7 @@ from .const import (
 from .errors import REQUEST_REFUSED_RETRY_AFTER, translate_errors
 from .library import Account, Library
 from .library_store import LibraryStore
-from .storage import library_store_key
+from .storage import AccountStore
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Iterator
@@ -107,7 +107,7 @@ class SimklLibraryCoordinator(DataUpdateCoordinator[Library]):
             always_update=False,
         )
         self.client = client
-        self._store = LibraryStore(hass, library_store_key(config_entry.entry_id))
+        self._store = LibraryStore(hass, AccountStore.LIBRARY.key(config_entry.entry_id))
         self._cached: Library | None = None
         self.changes = ChangeFeed()
         # The up-next lists of this account's titles, by media types (watching.py).

@@ -19,18 +19,15 @@ from homeassistant.components.event import (
 from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
-from .api import MediaType
 from .changes import Activity, ActivityType
-from .entity import SimklEntity, selected_media_types
+from .entity import SimklEntity
 from .watching import NewEpisodes
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates.
 PARALLEL_UPDATES = 0
@@ -48,9 +45,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account's activity event."""
-    data = entry.runtime_data
-    media_types = selected_media_types(entry)
-    async_add_entities([SimklActivityEvent(data.library, data.calendar, ACTIVITY, media_types)])
+    async_add_entities([SimklActivityEvent(entry, ACTIVITY)])
 
 
 @dataclass
@@ -74,18 +69,11 @@ class SimklActivityEvent(SimklEntity, EventEntity):
 
     entity_description: EventEntityDescription
 
-    def __init__(
-        self,
-        coordinator: SimklLibraryCoordinator,
-        calendar: SimklCalendarCoordinator,
-        description: EventEntityDescription,
-        media_types: frozenset[MediaType],
-    ) -> None:
+    def __init__(self, entry: SimklConfigEntry, description: EventEntityDescription) -> None:
         """Bind the event to the account and the media types the options select."""
-        super().__init__(coordinator, calendar, description)
-        self._media_types = media_types
+        super().__init__(entry, description)
         self._checked_until = dt_util.utcnow()
-        self._new_episodes = NewEpisodes(media_types)
+        self._new_episodes = NewEpisodes(self.media_types)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -130,6 +118,6 @@ class SimklActivityEvent(SimklEntity, EventEntity):
     def _async_fire(self, activities: list[Activity]) -> None:
         image_url = self.coordinator.client.image_url
         for activity in activities:
-            if activity.entry.media_type in self._media_types:
+            if activity.entry.media_type in self.media_types:
                 self._trigger_event(activity.type, activity.event_attributes(image_url))
                 self.async_write_ha_state()

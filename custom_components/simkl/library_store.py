@@ -16,7 +16,7 @@ that changed. A version 1 copy is migrated; a copy in any other format is droppe
 library synced again (it is only a cache of what Simkl holds).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.helpers.json import json_bytes
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 LIBRARY_STORAGE_VERSION: Final = 2
-# However many changes arrive, the library is written at most once a minute (and when Home
-# Assistant stops). A copy older than the last change is still consistent: its activity
-# timestamps are as old as its titles, so the next start fetches what changed since.
-LIBRARY_SAVE_DELAY: Final = timedelta(minutes=1)
 
 # Fixed for version 2: the stored type and list are positions in these.
 MEDIA_TYPES: Final = (MediaType.SHOWS, MediaType.ANIME, MediaType.MOVIES)
@@ -294,7 +290,7 @@ class LibraryStore(CacheStore):
     def async_delay_save_library(self, library: Library) -> None:
         """Write `library` within a minute, with whatever changes after it meanwhile."""
         self._note(library)
-        self.async_delay_save(self._write, LIBRARY_SAVE_DELAY.total_seconds())
+        self.async_delay_save_copy(self._write)
 
     async def async_save_library(self, library: Library) -> None:
         """Write `library` now."""

@@ -25,7 +25,7 @@ from .api import (
 )
 from .const import LOGGER, STORAGE_SAVE_DELAY, STORAGE_VERSION
 from .library import episode_code
-from .storage import titles_store_key
+from .storage import AccountStore
 from .title_search import normalize_title
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ class TitleResolver:
         self._client = client
         self._library = library
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, titles_store_key(entry_id)
+            hass, STORAGE_VERSION, AccountStore.TITLES.key(entry_id)
         )
         self._titles: dict[str, Title] = {}
         # Misses are kept for this run only: a title added to Simkl later is found after a restart.

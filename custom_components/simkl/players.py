@@ -37,7 +37,7 @@ from .const import CONF_MEDIA_PLAYERS, DOMAIN, LOGGER, STORAGE_SAVE_DELAY, STORA
 from .player_match import Match, NoMatch, TitleResolver
 from .player_reading import PlayerReading
 from .player_session import Outcome, Phase, Player, Session, name_of_reading, phase_of
-from .storage import players_store_key
+from .storage import AccountStore
 from .write_store import ScrobbleWrite
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class PlayerFollower:
         self._min_duration = min_duration
         self._players = {entity_id: Player(entity_id) for entity_id in entity_ids}
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, players_store_key(entry.entry_id)
+            hass, STORAGE_VERSION, AccountStore.PLAYERS.key(entry.entry_id)
         )
         self._unsubscribe: list[CALLBACK_TYPE] = []
 

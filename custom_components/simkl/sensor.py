@@ -41,9 +41,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates.
 PARALLEL_UPDATES = 0
@@ -276,11 +274,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors the options select, and drop those they no longer select."""
-    data = entry.runtime_data
     media_types = selected_media_types(entry)
     lists = frozenset(ListStatus(value) for value in entry.options.get(CONF_LISTS, DEFAULT_LISTS))
     entities = [
-        SimklSensor(data.library, data.calendar, description, media_types)
+        SimklSensor(entry, description)
         for description in SENSORS
         if description.media_types & media_types
         and (description.list_status is None or description.list_status in lists)
@@ -307,17 +304,10 @@ class SimklSensor(SimklEntity, SensorEntity):
     # Lists of titles: too large and too changeable to be worth a place in the history.
     _unrecorded_attributes = frozenset({ATTR_ITEMS, ATTR_DATA})
 
-    def __init__(
-        self,
-        coordinator: SimklLibraryCoordinator,
-        calendar: SimklCalendarCoordinator,
-        description: SimklSensorEntityDescription,
-        media_types: frozenset[MediaType],
-    ) -> None:
+    def __init__(self, entry: SimklConfigEntry, description: SimklSensorEntityDescription) -> None:
         """Bind the sensor to the account and the media types the options select."""
-        super().__init__(coordinator, calendar, description)
-        self._media_types = media_types
-        self._up_next = shared_up_next_list(coordinator, media_types)
+        super().__init__(entry, description)
+        self._up_next = shared_up_next_list(self.coordinator, self.media_types)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -334,14 +324,7 @@ class SimklSensor(SimklEntity, SensorEntity):
         super()._handle_coordinator_update()
 
     def _update_value(self) -> None:
-        view = LibraryView(
-            self.coordinator.current,
-            self._media_types,
-            self.coordinator.client.image_url,
-            self.calendar,
-            dt_util.utcnow(),
-            self._up_next,
-        )
+        view = self.library_view(self._up_next)
         description = self.entity_description
         self._attr_native_value = description.value_fn(view)
         if description.attributes_fn is not None:

@@ -6,6 +6,8 @@ integration's own (each module keeps its own format and version).
 """
 
 from collections.abc import Callable
+from datetime import timedelta
+from enum import StrEnum
 from typing import Any, Final, override
 
 from homeassistant.core import HomeAssistant
@@ -16,49 +18,35 @@ from .const import DOMAIN, LOGGER, STORAGE_VERSION
 
 # The calendar files are public, so one copy serves every account.
 CALENDAR_STORE_KEY: Final = f"{DOMAIN}.calendar"
+# However many changes arrive, a cached copy is written at most once a minute, and when Home
+# Assistant stops or an account unloads. A copy older than the last change is still
+# consistent: the library's activity timestamps are as old as its titles, so the next start
+# fetches what changed since; an older calendar file only costs a check of the file.
+CACHE_SAVE_DELAY: Final = timedelta(minutes=1)
 
 
-def library_store_key(entry_id: str) -> str:
-    """Return the storage key of an account's synced library."""
-    return f"{DOMAIN}.{entry_id}"
+class AccountStore(StrEnum):
+    """What is stored for one account; the value ends the store's key."""
 
+    LIBRARY = ""
+    # Where earlier versions stored an account's own calendar files.
+    LEGACY_CALENDAR = ".calendar"
+    # The titles resolved for the account's media players, and the players' readings.
+    TITLES = ".titles"
+    PLAYERS = ".players"
+    # The unsent writes, and those the queue set aside.
+    WRITES = ".writes"
+    WRITES_SET_ASIDE = ".writes_set_aside"
 
-def legacy_calendar_store_key(entry_id: str) -> str:
-    """Return the key under which earlier versions stored an account's own calendar files."""
-    return f"{DOMAIN}.{entry_id}.calendar"
-
-
-def titles_store_key(entry_id: str) -> str:
-    """Return the storage key of the titles resolved for an account's media players."""
-    return f"{DOMAIN}.{entry_id}.titles"
-
-
-def players_store_key(entry_id: str) -> str:
-    """Return the storage key of the readings of an account's followed players."""
-    return f"{DOMAIN}.{entry_id}.players"
-
-
-def writes_store_key(entry_id: str) -> str:
-    """Return the storage key of an account's unsent writes."""
-    return f"{DOMAIN}.{entry_id}.writes"
-
-
-def set_aside_store_key(entry_id: str) -> str:
-    """Return the storage key of the writes an account's queue set aside."""
-    return f"{DOMAIN}.{entry_id}.writes_set_aside"
+    def key(self, entry_id: str) -> str:
+        """Return the storage key of this store of the account `entry_id`."""
+        return f"{DOMAIN}.{entry_id}{self.value}"
 
 
 async def async_remove_stores(hass: HomeAssistant, entry_id: str) -> None:
     """Delete everything stored for an account (the shared calendar files stay)."""
-    for key in (
-        library_store_key(entry_id),
-        legacy_calendar_store_key(entry_id),
-        titles_store_key(entry_id),
-        players_store_key(entry_id),
-        writes_store_key(entry_id),
-        set_aside_store_key(entry_id),
-    ):
-        await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
+    for store in AccountStore:
+        await Store[dict[str, Any]](hass, STORAGE_VERSION, store.key(entry_id)).async_remove()
 
 
 class CacheStore(Store[dict[str, Any]]):
@@ -90,6 +78,10 @@ class CacheStore(Store[dict[str, Any]]):
         except LookupError, TypeError, ValueError, AttributeError:
             self.warn_unknown_format()
             return None
+
+    def async_delay_save_copy(self, data_func: Callable[[], dict[str, Any]]) -> None:
+        """Write the copy `data_func` returns within `CACHE_SAVE_DELAY`."""
+        self.async_delay_save(data_func, CACHE_SAVE_DELAY.total_seconds())
 
     def warn_unknown_format(self) -> None:
         """Log that the stored copy is dropped because its format is unknown."""

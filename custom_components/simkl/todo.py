@@ -25,10 +25,9 @@ from homeassistant.util import dt as dt_util
 from .api import Ids, ListStatus, MediaType, SyncEpisodeNumber, SyncItem, SyncRequest, SyncSeason
 from .changes import Activity, entry_changes
 from .const import DOMAIN
-from .entity import SimklEntity, selected_media_types
+from .entity import SimklEntity
 from .errors import simkl_read_errors
 from .library import Library, LibraryEntry, UpNext
-from .library_view import LibraryView
 from .ordered_titles import OrderedTitles, changed_titles, latest_first
 from .title_search import async_find_title
 from .watching import shared_up_next_list
@@ -38,9 +37,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SimklLibraryCoordinator
     from .data import SimklConfigEntry
-    from .upcoming import SimklCalendarCoordinator
 
 # Coordinator entities: the coordinator serialises the updates; writes queue on their own.
 PARALLEL_UPDATES = 0
@@ -57,17 +54,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the watchlist, and the up-next list when shows or anime are selected."""
-    data = entry.runtime_data
-    media_types = selected_media_types(entry)
-    watchlist = SimklWatchlist(data.library, data.calendar, WATCHLIST, media_types)
+    watchlist = SimklWatchlist(entry, WATCHLIST)
     watchlist.kind_names = await _async_kind_names(hass)
     registry = er.async_get(hass)
     watchlist.offer_short_name = registry.async_get_entity_id(
         Platform.TODO, DOMAIN, watchlist.unique_id or ""
     ) is None and not any(_has_alias(registered) for registered in registry.entities.values())
     entities: list[SimklTodoList] = [watchlist]
-    if media_types & _EPISODIC:
-        entities.append(SimklUpNext(data.library, data.calendar, UP_NEXT, media_types))
+    if watchlist.media_types & _EPISODIC:
+        entities.append(SimklUpNext(entry, UP_NEXT))
     async_add_entities(entities)
 
 
@@ -164,16 +159,9 @@ class SimklTodoList(SimklEntity, TodoListEntity):
     Assistant would compare and copy every item of it).
     """
 
-    def __init__(
-        self,
-        coordinator: SimklLibraryCoordinator,
-        calendar: SimklCalendarCoordinator,
-        description: EntityDescription,
-        media_types: frozenset[MediaType],
-    ) -> None:
+    def __init__(self, entry: SimklConfigEntry, description: EntityDescription) -> None:
         """Bind the list to the account and the media types the options select."""
-        super().__init__(coordinator, calendar, description)
-        self._media_types = media_types
+        super().__init__(entry, description)
         self._shown: dict[str, TodoItem | None] = {}
         self._settled: set[str] = set()
         # The library's items the list shows, and whether the list shows it as available.
@@ -303,7 +291,7 @@ class SimklWatchlist(SimklTodoList):
             if (
                 entry is None
                 or entry.status is not ListStatus.PLAN_TO_WATCH
-                or entry.media_type not in self._media_types
+                or entry.media_type not in self.media_types
             ):
                 self._planned.discard(simkl_id)
             else:
@@ -317,7 +305,7 @@ class SimklWatchlist(SimklTodoList):
         name = (item.summary or "").strip()
         entry = self.coordinator.config_entry
         with simkl_read_errors(self.hass, entry):
-            hit = await async_find_title(self.coordinator.client, name, self._media_types)
+            hit = await async_find_title(self.coordinator.client, name, self.media_types)
         result = hit.result
         listed = self.coordinator.current.items.get(hit.simkl_id)
         if listed is not None and listed.status is ListStatus.PLAN_TO_WATCH:
@@ -394,7 +382,7 @@ class SimklUpNext(SimklTodoList):
 
     @override
     def _start_items(self) -> None:
-        self._up_next_list = shared_up_next_list(self.coordinator, self._media_types)
+        self._up_next_list = shared_up_next_list(self.coordinator, self.media_types)
         self._pairs: list[tuple[LibraryEntry, UpNext]] | None = None
         self._items: list[TodoItem] = []
         # Each title's item, with the title and episode it was made from.
@@ -411,15 +399,7 @@ class SimklUpNext(SimklTodoList):
         return f"{entry.simkl_id}-{up_next.episode.code}"
 
     def _up_next(self) -> list[tuple[LibraryEntry, UpNext]]:
-        view = LibraryView(
-            self.coordinator.current,
-            self._media_types,
-            self.coordinator.client.image_url,
-            self.calendar,
-            dt_util.utcnow(),
-            self._up_next_list,
-        )
-        return view.next_to_watch
+        return self.library_view(self._up_next_list).next_to_watch
 
     def _item(self, entry: LibraryEntry, up_next: UpNext) -> TodoItem:
         episode = up_next.episode

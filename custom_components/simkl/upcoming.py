@@ -41,7 +41,7 @@ from .calendar_join import (
 from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER, NEVER
 from .coordinator import SimklLibraryCoordinator
 from .errors import request_failed, translate_errors
-from .storage import CacheStore, legacy_calendar_store_key
+from .storage import AccountStore, CacheStore
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -118,7 +118,7 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
         await self._calendar_files.async_load(dt_util.utcnow())
         # Earlier versions kept a copy of the files per account.
         await CacheStore(
-            self.hass, legacy_calendar_store_key(self.config_entry.entry_id), what="calendar"
+            self.hass, AccountStore.LEGACY_CALENDAR.key(self.config_entry.entry_id), what="calendar"
         ).async_remove()
         self.config_entry.async_create_task(
             self.hass, self.async_refresh(), f"{DOMAIN} calendar of {self.config_entry.title}"

@@ -33,7 +33,7 @@ from .api import (
     parse_datetime,
 )
 from .const import LOGGER, STORAGE_VERSION
-from .storage import set_aside_store_key, writes_store_key
+from .storage import AccountStore
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -263,8 +263,8 @@ class WriteFiles:
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Name the account's files; nothing is read until `async_load`."""
         self._hass = hass
-        self._queue = _QueueFile(hass, writes_store_key(entry_id))
-        self._set_aside = _QueueFile(hass, set_aside_store_key(entry_id))
+        self._queue = _QueueFile(hass, AccountStore.WRITES.key(entry_id))
+        self._set_aside = _QueueFile(hass, AccountStore.WRITES_SET_ASIDE.key(entry_id))
 
     async def async_load(self) -> list[PendingWrite]:
         """Read the queue; what cannot be read is set aside, with one warning."""
