@@ -8,9 +8,11 @@ answer an element at a time instead, with the standard library's scanner, so tha
 becomes its model and is dropped before the next one is decoded: what stays alive is the text
 and the models.
 
-It accepts what orjson accepts: strict JSON (no `NaN` or `Infinity`), nothing after the value
-but whitespace. Anything else raises `MalformedJsonError`, which is not a ValueError, so that
-readers that skip the entries they cannot use never skip a broken document.
+It refuses, with `MalformedJsonError`, what orjson refuses (text that is not UTF-8 or not JSON,
+`NaN` and `Infinity`, anything but whitespace after the value), but for two values no JSON
+encoder writes: a number too large for a float, read as infinity, and an escaped lone surrogate
+(`"\\ud800"`), read as that character. The error is not a ValueError, so that readers that skip
+the entries they cannot use never skip a broken document.
 """
 
 from collections.abc import Callable, Iterator
