@@ -1,5 +1,6 @@
 """Shared fixtures: a fake Simkl server per test and a linked account on it."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -24,6 +25,7 @@ from tests.api.conftest import ACCOUNT_ID, CLIENT_ID, add_demo_user, no_time
 from tests.fake_simkl import FakeSimkl, FakeUser
 
 CALENDAR_ENTITY_ID = "calendar.alice_releases"
+BOB_ACCOUNT_ID = ACCOUNT_ID + 1
 
 
 @pytest.fixture(autouse=True)
@@ -149,6 +151,33 @@ async def setup_integration(
         hass.config_entries.async_update_entry(entry, options=options)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def second_account(fake: FakeSimkl) -> tuple[FakeUser, MockConfigEntry]:
+    """A second Simkl account, bob, and a config entry linked to it (not set up yet)."""
+    bob = fake.add_user(name="bob", account_id=BOB_ACCOUNT_ID)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="bob",
+        unique_id=str(BOB_ACCOUNT_ID),
+        data={CONF_CLIENT_ID: CLIENT_ID, CONF_ACCESS_TOKEN: fake.issue_token(bob)},
+        options={},
+    )
+    return bob, entry
+
+
+async def add_second_account(hass: HomeAssistant, fake: FakeSimkl) -> MockConfigEntry:
+    """Link a second account, bob, and set it up."""
+    _, entry = second_account(fake)
+    await setup_integration(hass, entry)
+    return entry
+
+
+async def let_tasks_start(turns: int = 10) -> None:
+    """Give the event loop a few turns, so that the tasks just started reach their first wait
+    (a request to the fake, a lock) before the test goes on."""
+    for _ in range(turns):
+        await asyncio.sleep(0)
 
 
 async def advance_time(hass: HomeAssistant, freezer: FrozenDateTimeFactory, to: datetime) -> None:

@@ -384,6 +384,38 @@ async def test_trigger_at_episode_start(
     )  # stops the trigger's polling
 
 
+THE_LAST_OF_US_ON = (
+    datetime.fromisoformat("2026-11-19T18:00:00-08:00"),
+    datetime.fromisoformat("2026-11-19T18:58:00-08:00"),
+)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected_state", "expected_message"),
+    [
+        (THE_LAST_OF_US_ON[0] - timedelta(seconds=1), STATE_OFF, "The Last of Us S03E04"),
+        (THE_LAST_OF_US_ON[0], STATE_ON, "The Last of Us S03E04"),
+        (THE_LAST_OF_US_ON[1] - timedelta(seconds=1), STATE_ON, "The Last of Us S03E04"),
+        (THE_LAST_OF_US_ON[1], STATE_OFF, "Severance S03E05"),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_state_at_the_edges_of_an_episode(
+    hass: HomeAssistant,
+    frozen_time: FrozenDateTimeFactory,
+    moment: datetime,
+    expected_state: str,
+    expected_message: str,
+) -> None:
+    """The calendar is on from the second an episode starts until the second it ends, then
+    shows the next one, though its state was worked out earlier and kept."""
+    await advance_time(hass, frozen_time, THE_LAST_OF_US_ON[0] - timedelta(hours=1))
+    await advance_time(hass, frozen_time, moment)
+    state = hass.states.get(CALENDAR_ENTITY_ID)
+    assert state is not None
+    assert (state.state, state.attributes["message"]) == (expected_state, expected_message)
+
+
 async def test_lists_option(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,

@@ -11,6 +11,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.simkl.const import DOMAIN
 from custom_components.simkl.storage import CACHE_SAVE_DELAY
+from tests.conftest import let_tasks_start
 from tests.fake_simkl import FaultKind
 from tests.sync_account import POLL, SEVERANCE, Account, account, frozen_time, synced
 
@@ -120,8 +121,7 @@ async def test_a_sync_running_at_removal_writes_no_library_back(
     removing = synced.hass.async_create_task(
         synced.hass.config_entries.async_remove(synced.entry.entry_id)
     )
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await let_tasks_start()
     synced.fake.release_delayed()
     await removing
     await synced.poll(CACHE_SAVE_DELAY)

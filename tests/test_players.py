@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.simkl.const import CONF_MEDIA_PLAYERS
 from custom_components.simkl.players import EVENT_SCROBBLE
-from tests.conftest import sent_writes, setup_integration
+from tests.conftest import second_account, sent_writes, setup_integration
 from tests.fake_simkl import FakeSimkl, FaultKind
 from tests.media_players import (
     INCEPTION,
@@ -281,14 +281,8 @@ async def test_two_accounts_follow_one_player(
     player: FakePlayer,
 ) -> None:
     """Each account that follows the player gets its own scrobbles."""
-    bob = fake_simkl.add_user(name="bob", account_id=515151)
+    bob, bob_entry = second_account(fake_simkl)
     fake_simkl.seed_demo_library(bob)
-    bob_entry = MockConfigEntry(
-        domain="simkl",
-        title="bob",
-        unique_id="515151",
-        data={**mock_config_entry.data, "access_token": fake_simkl.issue_token(bob)},
-    )
     await setup_integration(hass, mock_config_entry, FOLLOW)
     await setup_integration(hass, bob_entry, FOLLOW)
     fake_simkl.clear_requests()

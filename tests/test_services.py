@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.simkl.const import DOMAIN
 from custom_components.simkl.write_queue import EVENT_WRITE_FAILED
-from tests.conftest import sent_writes
+from tests.conftest import second_account, sent_writes, setup_integration
 from tests.fake_simkl import FakeSimkl, FaultKind
 
 if TYPE_CHECKING:
@@ -747,16 +747,8 @@ async def test_two_accounts_need_the_account_named(
     hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
 ) -> None:
     """With two accounts an action must say which one; each writes with its own token."""
-    bob = fake_simkl.add_user(name="bob", account_id=777)
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title="bob",
-        unique_id="777",
-        data={**init_integration.data, "access_token": fake_simkl.issue_token(bob)},
-    )
-    second.add_to_hass(hass)
-    await hass.config_entries.async_setup(second.entry_id)
-    await hass.async_block_till_done()
+    bob, second = second_account(fake_simkl)
+    await setup_integration(hass, second)
     fake_simkl.clear_requests()
 
     with pytest.raises(ServiceValidationError) as err:

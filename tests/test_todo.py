@@ -14,8 +14,13 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.simkl.const import CONF_MEDIA_TYPES, DOMAIN
-from tests.conftest import ACCOUNT_ID, advance_time, sent_writes, setup_integration
+from custom_components.simkl.const import CONF_MEDIA_TYPES
+from tests.conftest import (
+    add_second_account,
+    advance_time,
+    sent_writes,
+    setup_integration,
+)
 from tests.fake_simkl import CatalogItem, FaultKind
 
 if TYPE_CHECKING:
@@ -433,14 +438,7 @@ async def test_short_name_goes_to_one_account(
     """With two accounts only the first watchlist answers to "watchlist"; a reload keeps
     the aliases the user left."""
     await setup_integration(hass, mock_config_entry)
-    bob = fake_simkl.add_user(name="bob", account_id=ACCOUNT_ID + 1)
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title="bob",
-        unique_id=str(ACCOUNT_ID + 1),
-        data={**mock_config_entry.data, "access_token": fake_simkl.issue_token(bob)},
-    )
-    await setup_integration(hass, second)
+    await add_second_account(hass, fake_simkl)
 
     first = entity_registry.async_get(WATCHLIST)
     other = entity_registry.async_get("todo.bob_watchlist")

@@ -11,7 +11,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_ACCESS_TOKEN, STATE_OFF, Platform
+from homeassistant.const import STATE_OFF, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.json import json_bytes
@@ -35,18 +35,16 @@ from custom_components.simkl.calendar_join import (
 from custom_components.simkl.const import (
     CONF_CALENDAR_LISTS,
     CONF_CALENDAR_MOVIES,
-    CONF_CLIENT_ID,
     CONF_UPCOMING_DAYS,
     DOMAIN,
 )
 from custom_components.simkl.library import Account, Library, LibraryEntry
 from custom_components.simkl.upcoming import SimklCalendarCoordinator
 from tests.conftest import (
-    ACCOUNT_ID,
     CALENDAR_ENTITY_ID,
-    CLIENT_ID,
     advance_time,
     calendar_requests,
+    second_account,
     setup_integration,
 )
 from tests.fake_simkl import FakeSimkl, FakeUser, FaultKind
@@ -143,14 +141,8 @@ async def test_accounts_share_the_calendar_files(
 ) -> None:
     """A second account reads the files the first one fetched: each file is downloaded once
     per 6 hours for the whole Home Assistant, and each account shows its own titles."""
-    bob = fake_simkl.add_user(name="bob", account_id=ACCOUNT_ID + 1)
+    bob, second = second_account(fake_simkl)
     fake_simkl.set_status(bob, ONE_PIECE, "watching")
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title="bob",
-        unique_id=str(bob.account_id),
-        data={CONF_CLIENT_ID: CLIENT_ID, CONF_ACCESS_TOKEN: fake_simkl.issue_token(bob)},
-    )
     fake_simkl.clear_requests()
     await setup_integration(hass, second)
     assert calendar_requests(fake_simkl) == []

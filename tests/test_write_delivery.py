@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.simkl.const import DOMAIN
 from custom_components.simkl.write_queue import EVENT_ITEMS_NOT_FOUND, EVENT_WRITE_FAILED
-from tests.conftest import sent_writes
+from tests.conftest import add_second_account, let_tasks_start, sent_writes
 from tests.fake_simkl import FakeSimkl, FaultKind
 from tests.write_helpers import (
     GOOD_WRITE,
@@ -67,23 +67,6 @@ def start_action(hass: HomeAssistant, action: str, data: dict[str, Any]) -> asyn
     )
 
 
-async def add_bob(
-    hass: HomeAssistant, fake_simkl: FakeSimkl, alice: MockConfigEntry
-) -> MockConfigEntry:
-    """Link a second account, bob."""
-    bob = fake_simkl.add_user(name="bob", account_id=777)
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title="bob",
-        unique_id="777",
-        data={**alice.data, "access_token": fake_simkl.issue_token(bob)},
-    )
-    second.add_to_hass(hass)
-    await hass.config_entries.async_setup(second.entry_id)
-    await hass.async_block_till_done()
-    return second
-
-
 async def test_home_assistant_stop_stops_the_queue_of_every_account(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
@@ -92,7 +75,7 @@ async def test_home_assistant_stop_stops_the_queue_of_every_account(
 ) -> None:
     """Home Assistant stopping with a write in flight on each of two accounts: both writes
     end, and neither account sends what waits behind them."""
-    accounts = [init_integration, await add_bob(hass, fake_simkl, init_integration)]
+    accounts = [init_integration, await add_second_account(hass, fake_simkl)]
     fake_simkl.inject_fault("/sync/history", FaultKind.DELAY, delay=3600, count=2)
     watched = {"type": "movie", "ids": MATRIX}
     in_flight = [
@@ -104,8 +87,7 @@ async def test_home_assistant_stop_stops_the_queue_of_every_account(
     behind = [
         start_action(hass, "rate", {"config_entry_id": e.entry_id, **rating}) for e in accounts
     ]
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await let_tasks_start()
 
     stopping = hass.async_create_task(hass.async_stop())
     while not stopping.done():  # a held write may reach the fake after a release: again
@@ -127,7 +109,7 @@ async def test_each_account_has_its_own_refusal_issue(
 ) -> None:
     """Refused writes of two accounts raise one repair issue each; removing an account
     removes its issue only."""
-    second = await add_bob(hass, fake_simkl, init_integration)
+    second = await add_second_account(hass, fake_simkl)
     fake_simkl.inject_fault("/sync/", FaultKind.STATUS, status=403, count=None, method="POST")
 
     for entry in (init_integration, second):
@@ -197,11 +179,9 @@ async def test_a_later_event_replaces_a_queued_pause_but_not_the_start_in_flight
     start = start_action(hass, "scrobble", {"action": "start", "ids": MATRIX, "progress": 10})
     await until_sent(fake_simkl, 1)
     pause = start_action(hass, "scrobble", {"action": "pause", "ids": MATRIX, "progress": 40})
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await let_tasks_start()
     stop = start_action(hass, "scrobble", {"action": "stop", "ids": MATRIX, "progress": 95})
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await let_tasks_start()
 
     assert stored_writes(hass_storage, init_integration.entry_id) == [
         "scrobble/start",
@@ -267,8 +247,7 @@ async def test_stop_with_a_write_in_flight_and_two_queued(
         start_action(hass, "rate", {"type": "movie", "ids": MATRIX, "rating": 7}),
         start_action(hass, "unrate", {"type": "movie", "ids": MATRIX}),
     ]
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await let_tasks_start()
 
     if how == "unload":
         stopping = hass.async_create_task(
@@ -276,8 +255,7 @@ async def test_stop_with_a_write_in_flight_and_two_queued(
         )
     else:
         stopping = hass.async_create_task(hass.async_stop())
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await let_tasks_start()
     assert not stopping.done()
     fake_simkl.release_delayed()
     await stopping
@@ -317,8 +295,7 @@ async def test_reload_or_removal_during_a_slow_write(
         changing = hass.async_create_task(hass.config_entries.async_reload(entry_id))
     else:
         changing = hass.async_create_task(hass.config_entries.async_remove(entry_id))
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await let_tasks_start()
     assert not changing.done()
     # Within Home Assistant's 10-second unload wait the write gives up.
     await wait(hass, freezer, WRITE_TIMEOUT)

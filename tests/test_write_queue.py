@@ -25,7 +25,7 @@ from custom_components.simkl.write_queue import (
     refused_issue_id,
 )
 from custom_components.simkl.write_store import SyncEndpoint, SyncWrite
-from tests.conftest import sent_writes
+from tests.conftest import let_tasks_start, sent_writes
 from tests.fake_simkl import FakeSimkl, FaultKind
 from tests.write_helpers import (
     MATRIX,
@@ -371,8 +371,7 @@ async def test_stop_waits_for_the_write_in_flight(
     while not sent_writes(fake_simkl):  # noqa: ASYNC110 - the fake offers no event to await
         await asyncio.sleep(0)
     stopping = hass.async_create_task(hass.async_stop())
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await let_tasks_start(20)
 
     # The shutdown waits for Simkl's answer before integrations stop.
     assert hass.state is CoreState.running

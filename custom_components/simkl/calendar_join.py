@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, Self, override
 
 from homeassistant.util import dt as dt_util
@@ -244,10 +245,22 @@ def _utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
+def _utc_day_at(seconds: float) -> date:
+    return datetime.fromtimestamp(seconds, UTC).date()
+
+
 def microseconds(moment: datetime) -> int:
     """Return an instant as whole microseconds since the epoch, which compare faster than
     datetimes in different offsets and exactly like them."""
     return (moment - _EPOCH) // _MICROSECOND
+
+
+def _day_start_us(day: date) -> int:
+    return microseconds(datetime.combine(day, time(), UTC))
+
+
+# What `next_item` holds its answer until when it found nothing: nothing ends later.
+_NO_END = microseconds(datetime.max.replace(tzinfo=UTC))
 
 
 class Slot(NamedTuple):
@@ -283,40 +296,50 @@ class JoinedFile:
         self.airings = airings
         self._selection = selection
         self._image_url = image_url
-        self._order = sorted(airings, key=_air_key)
-        self._keys = [_air_key(airing) for airing in self._order]
+        # Sorted by Unix time: comparing datetimes in different offsets (the networks' own)
+        # costs several times more, in the sort and in every lookup.
+        keyed = sorted(
+            ((_air_key(airing).timestamp(), airing) for airing in airings), key=itemgetter(0)
+        )
+        self._keys = [key for key, _ in keyed]
+        self._order = [airing for _, airing in keyed]
         self._library: Library | None = None
         # Position in `_order` -> the entry the item was made from, and the item.
         self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}
         # UTC day -> its followed items, for the library and the time zone they were made in.
         self._days: dict[date, list[Slot]] = {}
         self._zone: tzinfo | None = None
-        self._title_days: dict[int, set[date]] = {}
-        episodes: dict[int, list[Episode]] = {}
-        for airing, key in zip(self._order, self._keys, strict=True):
-            self._title_days.setdefault(airing.simkl_id, set()).add(_utc_day(key))
-            if airing.episode is not None:
-                episodes.setdefault(airing.simkl_id, []).append(
-                    Episode(
-                        season=airing.season,
-                        number=airing.episode,
-                        title=airing.episode_title,
-                        aired_at=airing.air_time,
-                    )
-                )
-        # Tuples kept as they are, so that what is worked out from them can be kept too.
-        self._episodes = {simkl_id: tuple(found) for simkl_id, found in episodes.items()}
+        # The last answer of `next_item`: from when, until when it holds (the end of the item
+        # it found), and the item. Kept until a day's items change.
+        self._next: tuple[int, int, UpcomingItem | None] | None = None
+        # Each title's airings, in time order; its episodes are made when first asked for.
+        self._title_airings: dict[int, list[Airing]] = {}
+        for airing in self._order:
+            self._title_airings.setdefault(airing.simkl_id, []).append(airing)
+        self._episodes: dict[int, tuple[Episode, ...]] = {}
 
     def update(self, library: Library) -> None:
         """Join with `library` from now on, keeping the days its changes did not touch."""
         changed = library.changes_since(self._library) if self._library is not None else None
         if changed is None:
-            self._days.clear()
+            self._forget_days()
         else:
             for simkl_id in changed:
-                for day in self._title_days.get(simkl_id, ()):
-                    self._days.pop(day, None)
+                if airings := self._title_airings.get(simkl_id):
+                    self._next = None
+                    for airing in airings:
+                        self._days.pop(_utc_day(_air_key(airing)), None)
         self._library = library
+
+    def _forget_days(self) -> None:
+        self._days.clear()
+        self._next = None
+
+    def _check_zone(self) -> None:
+        """Forget the days made in another time zone: all-day items start at local midnight."""
+        if (zone := dt_util.get_default_time_zone()) is not self._zone:
+            self._forget_days()
+            self._zone = zone
 
     def _item(self, position: int) -> UpcomingItem | None:
         assert self._library is not None
@@ -333,8 +356,8 @@ class JoinedFile:
         """Return the followed items of the airings of a UTC day."""
         if (slots := self._days.get(day)) is None:
             midnight = datetime.combine(day, time(), UTC)
-            first = bisect_left(self._keys, midnight)
-            last = bisect_left(self._keys, midnight + _DAY, lo=first)
+            first = bisect_left(self._keys, midnight.timestamp())
+            last = bisect_left(self._keys, (midnight + _DAY).timestamp(), lo=first)
             items = (self._item(position) for position in range(first, last))
             slots = self._days[day] = [Slot.of(item) for item in items if item is not None]
         return slots
@@ -343,11 +366,9 @@ class JoinedFile:
         """Yield the items on between `start` and `end`, in no particular order."""
         if not self._keys:
             return
-        if (zone := dt_util.get_default_time_zone()) is not self._zone:
-            self._days.clear()  # all-day items start at local midnight
-            self._zone = zone
-        day = max(_utc_day(start - _REACH), _utc_day(self._keys[0]))
-        last = min(_utc_day(end + _DAY), _utc_day(self._keys[-1]))
+        self._check_zone()
+        day = max(_utc_day(start - _REACH), _utc_day_at(self._keys[0]))
+        last = min(_utc_day(end + _DAY), _utc_day_at(self._keys[-1]))
         start_us, end_us = microseconds(start), microseconds(end)
         while day <= last:
             for slot in self._day(day):
@@ -356,30 +377,57 @@ class JoinedFile:
             day += _DAY
 
     def next_item(self, now: datetime) -> UpcomingItem | None:
-        """Return the item on at `now`, or else the next one."""
-        best: UpcomingItem | None = None
-        for position in range(bisect_left(self._keys, now - _REACH), len(self._keys)):
-            if best is not None and self._keys[position] > best.start + _DAY:
+        """Return the item on at `now`, or else the next one.
+
+        The answer holds until the item it found ends, or until the library changes one of
+        the file's titles: a calendar's state, attributes and next update all ask for it.
+        """
+        if not self._keys:
+            return None
+        self._check_zone()
+        now_us = microseconds(now)
+        if self._next is not None and self._next[0] <= now_us < self._next[1]:
+            return self._next[2]
+        best: Slot | None = None
+        day = max(_utc_day(now - _REACH), _utc_day_at(self._keys[0]))
+        last = _utc_day_at(self._keys[-1])
+        while day <= last:
+            # The items of a day's airings start at most a day before the day.
+            if best is not None and _day_start_us(day - _DAY) > best.start_us:
                 break
-            item = self._item(position)
-            if (
-                item is not None
-                and item.end > now
-                and (best is None or in_air_order(item) < in_air_order(best))
-            ):
-                best = item
-        return best
+            for slot in self._day(day):
+                if slot.end_us > now_us and (best is None or slot < best):
+                    best = slot
+            day += _DAY
+        self._next = (now_us, best.end_us if best else _NO_END, best.item if best else None)
+        return self._next[2]
 
     @property
     def titles_with_episodes(self) -> Iterable[int]:
-        """Return the Simkl ids of the titles with episodes in the file."""
-        return self._episodes.keys()
+        """Return the Simkl ids of the titles in the file (an id may turn out to have only
+        airings without an episode number)."""
+        return self._title_airings.keys()
 
     def episodes(self, entry: LibraryEntry) -> tuple[Episode, ...]:
-        """Return the episodes in the file of a followed show."""
-        if entry.is_movie or not self._selection.follows(entry):
+        """Return the episodes in the file of a followed show (the same tuple each time)."""
+        if (
+            entry.is_movie
+            or (airings := self._title_airings.get(entry.simkl_id)) is None
+            or not self._selection.follows(entry)
+        ):
             return ()
-        return self._episodes.get(entry.simkl_id, ())
+        if (found := self._episodes.get(entry.simkl_id)) is None:
+            found = self._episodes[entry.simkl_id] = tuple(
+                Episode(
+                    season=airing.season,
+                    number=airing.episode,
+                    title=airing.episode_title,
+                    aired_at=airing.air_time,
+                )
+                for airing in airings
+                if airing.episode is not None
+            )
+        return found
 
 
 class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):

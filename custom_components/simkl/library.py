@@ -6,6 +6,7 @@ coordinator fills it from the API; entities, the calendar and diagnostics only r
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 import re
 from typing import TYPE_CHECKING, Any, Self
 import weakref
@@ -38,6 +39,8 @@ def datetime_from_json(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
+# The same few hundred codes ("S01E05") come up for every title and airing.
+@lru_cache(maxsize=4096)
 def parse_episode_code(code: str | None) -> tuple[int | None, int] | None:
     """Split Simkl's "S02E05" (or anime "E148") into (season, episode)."""
     if not code or not (match := _EPISODE_CODE.match(code.strip())):

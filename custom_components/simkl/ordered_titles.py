@@ -7,7 +7,7 @@ only when one of them moved in or out.
 """
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -38,10 +38,12 @@ class OrderedTitles[V]:
     """A value per Simkl id, listed in the order of a sort key given with each value.
 
     `values()` returns the same list object until something changes, so a reader can tell
-    that nothing did without comparing the lists.
+    that nothing did without comparing the lists. Each change counts as a revision, and the
+    titles changed are logged, so that a list derived from this one (`mirror`) can follow it
+    title by title.
     """
 
-    __slots__ = ("_filling", "_keys", "_listed", "_order", "_values")
+    __slots__ = ("_filling", "_keys", "_listed", "_log", "_log_start", "_order", "_values")
 
     def __init__(self) -> None:
         """Start empty."""
@@ -51,6 +53,26 @@ class OrderedTitles[V]:
         self._listed: list[V] | None = None
         # Filled since the last `clear`: the order is sorted once, when first needed.
         self._filling = True
+        # The titles changed since the revision `_log_start`, one per revision.
+        self._log: list[int] = []
+        self._log_start = 0
+
+    @property
+    def revision(self) -> int:
+        """Return how many changes were made (a mirror remembers the revision it reached)."""
+        return self._log_start + len(self._log)
+
+    def _changed(self, simkl_id: int) -> None:
+        self._listed = None
+        self._log.append(simkl_id)
+        # A log much longer than the list costs more than a mirror passing over the list.
+        if len(self._log) > 2 * len(self._keys) + 64:
+            self._restart_log()
+
+    def _restart_log(self) -> None:
+        """Forget the log: a mirror at an older revision then passes over every title."""
+        self._log_start = self.revision + 1
+        self._log.clear()
 
     def _sorted(self) -> list[tuple[SortKey, int]]:
         if self._filling:
@@ -71,7 +93,7 @@ class OrderedTitles[V]:
             else:
                 insort(self._order, (key, simkl_id))
         self._values[simkl_id] = value
-        self._listed = None
+        self._changed(simkl_id)
 
     def discard(self, simkl_id: int) -> None:
         """Remove a title, if it has a value."""
@@ -80,7 +102,7 @@ class OrderedTitles[V]:
         order = self._sorted()
         del order[bisect_left(order, (key, simkl_id))]
         del self._values[simkl_id]
-        self._listed = None
+        self._changed(simkl_id)
 
     def clear(self) -> None:
         """Remove every title."""
@@ -89,6 +111,27 @@ class OrderedTitles[V]:
         self._order.clear()
         self._listed = None
         self._filling = True
+        self._restart_log()
+
+    def mirror[S](
+        self, source: OrderedTitles[S], revision: int | None, make: Callable[[S], V]
+    ) -> int:
+        """Bring this list in step with `source`, in its order, with a value made by `make`
+        from each of its values; return `source`'s revision, to pass back next time.
+
+        From a `revision` returned earlier, only the titles changed since are made again.
+        """
+        if revision is None or revision < source._log_start:
+            self.clear()
+            changed: Iterable[int] = source._keys
+        else:
+            changed = dict.fromkeys(source._log[revision - source._log_start :])
+        for simkl_id in changed:
+            if (key := source._keys.get(simkl_id)) is None:
+                self.discard(simkl_id)
+            else:
+                self.put(simkl_id, key, make(source._values[simkl_id]))
+        return source.revision
 
     def values(self) -> list[V]:
         """Return the values in order (the same list while nothing changes; do not modify)."""

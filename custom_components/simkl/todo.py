@@ -383,10 +383,9 @@ class SimklUpNext(SimklTodoList):
     @override
     def _start_items(self) -> None:
         self._up_next_list = shared_up_next_list(self.coordinator, self.media_types)
-        self._pairs: list[tuple[LibraryEntry, UpNext]] | None = None
-        self._items: list[TodoItem] = []
-        # Each title's item, with the title and episode it was made from.
-        self._made: dict[int, tuple[tuple[LibraryEntry, UpNext], TodoItem]] = {}
+        # The shared up-next list's items, and the revision of it they were made at.
+        self._up_next_items: OrderedTitles[TodoItem] = OrderedTitles()
+        self._up_next_revision: int | None = None
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -412,18 +411,13 @@ class SimklUpNext(SimklTodoList):
 
     @override
     def _library_items(self) -> list[TodoItem]:
-        pairs = self._up_next()
-        if pairs is self._pairs:
-            return self._items
-        made: dict[int, tuple[tuple[LibraryEntry, UpNext], TodoItem]] = {}
-        for pair in pairs:
-            cached = self._made.get(pair[0].simkl_id)
-            if cached is None or cached[0] != pair:
-                cached = (pair, self._item(*pair))
-            made[pair[0].simkl_id] = cached
-        self._pairs, self._made = pairs, made
-        self._items = [item for _, item in made.values()]
-        return self._items
+        titles = self._up_next_list.titles(
+            self.coordinator.current, self.calendar, dt_util.utcnow()
+        )
+        self._up_next_revision = self._up_next_items.mirror(
+            titles, self._up_next_revision, lambda pair: self._item(*pair)
+        )
+        return self._up_next_items.values()
 
     @override
     async def async_update_todo_item(self, item: TodoItem) -> None:

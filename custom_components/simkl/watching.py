@@ -138,8 +138,14 @@ class UpNextList(TitleFollower):
         self, library: Library, calendar: SimklCalendarCoordinator, now: datetime
     ) -> list[tuple[LibraryEntry, UpNext]]:
         """Return each title and its next episode (the same list while nothing changes)."""
+        return self.titles(library, calendar, now).values()
+
+    def titles(
+        self, library: Library, calendar: SimklCalendarCoordinator, now: datetime
+    ) -> OrderedTitles[tuple[LibraryEntry, UpNext]]:
+        """Return each title and its next episode, to be mirrored title by title."""
         self.refresh(library, calendar, now)
-        return self._titles.values()
+        return self._titles
 
     @override
     def reset(self) -> None:
@@ -212,8 +218,9 @@ class NewEpisodes(TitleFollower):
         assert self._start is not None
         episodes = aired.get(entry.simkl_id, ())
         first = next_air_time(entry, episodes, self._start)
-        if first is not None and first <= moment:
-            self._found.extend(episodes_aired_between((entry,), aired, self._start, moment))
+        if first is None or first > moment:
+            return first  # nothing aired in the window: the first air time after it is next
+        self._found.extend(episodes_aired_between((entry,), aired, self._start, moment))
         return next_air_time(entry, episodes, moment)
 
     @override
