@@ -19,7 +19,6 @@ from custom_components.simkl.library_store import LIBRARY_STORAGE_VERSION, entry
 from custom_components.simkl.storage import CACHE_SAVE_DELAY
 from tests.conftest import ACCOUNT_ID, client_settings
 from tests.fake_simkl import FaultKind
-from tests.fake_simkl.library import iso
 from tests.sync_account import (
     ACTIVITIES,
     ANDOR,
@@ -494,7 +493,7 @@ async def test_a_section_missing_from_an_answer_keeps_its_timestamps(synced: Acc
 
 
 def _stamped_in_all_only(account: Account) -> None:
-    """Watch an episode, as Simkl would report it under a key this version does not know."""
+    """Watch an episode, stamped in the type's `all` alone."""
     sections = account.fake.library(account.user).activities.sections["tv"]
     before = dict(sections)
     account.fake.watch_episodes(account.user, SEVERANCE, 3, [3])
@@ -503,15 +502,10 @@ def _stamped_in_all_only(account: Account) -> None:
 
 def _stamped_under_a_new_key(account: Account) -> None:
     """Watch an episode, reported under an activity key Simkl added after this version."""
-    library = account.fake.library(account.user)
-    before = dict(library.activities.sections["tv"])
-    account.fake.watch_episodes(account.user, SEVERANCE, 3, [3])
-    answer = library.activities.as_json()
-    answer["tv_shows"] = {key: iso(stamp) for key, stamp in before.items()} | {
-        "all": answer["tv_shows"]["all"],
-        "rewatched_at": answer["tv_shows"]["all"],
-    }
-    account.fake.inject_fault("/sync/activities", FaultKind.BODY, body=answer, count=None)
+    _stamped_in_all_only(account)
+    answer = account.fake.library(account.user).activities.as_json()
+    answer["tv_shows"]["rewatched_at"] = answer["tv_shows"]["all"]
+    account.fake.inject_fault("/sync/activities", FaultKind.BODY, body=answer, count=1)
 
 
 @pytest.mark.parametrize(
@@ -525,7 +519,8 @@ async def test_a_change_only_all_knows_of_is_fetched(
     synced: Account, change: Callable[[Account], None]
 ) -> None:
     """When a type's `all` moved and no timestamp this version knows explains it, the
-    type's delta is fetched from the stored `all`, and the change lands."""
+    type's delta is fetched from the stored `all`, and the change lands, once: a change of
+    another type later costs that type's delta only."""
     since = synced.delta_from("tv")
     synced.fake.clear_requests()
     change(synced)
@@ -536,6 +531,13 @@ async def test_a_change_only_all_knows_of_is_fetched(
     synced.assert_synced()
     watched = len(synced.fake.library(synced.user).entries[SEVERANCE].watched)
     assert synced.coordinator.current.items[SEVERANCE].watched_episodes == watched
+
+    since = synced.delta_from("movie")
+    synced.fake.clear_requests()
+    synced.fake.watch_movie(synced.user, INTERSTELLAR)
+    await synced.poll()
+
+    assert synced.requests() == [ACTIVITIES, ("GET /sync/all-items/movies", since)]
 
 
 async def test_a_change_within_the_stored_second_is_fetched(synced: Account) -> None:

@@ -129,14 +129,27 @@ async def test_a_sync_running_at_removal_writes_no_library_back(
     assert synced.store_key not in hass_storage
 
 
+_UNREAD = {"show": None}
+_WITHOUT_SIMKL_ID = {"show": {"title": "No id", "ids": {"imdb": "tt0000001"}}, "status": "watching"}
+
+
 @pytest.mark.usefixtures("no_client_retries")
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param([_UNREAD, {"status": "watching"}], id="unreadable"),
+        pytest.param([_WITHOUT_SIMKL_ID, _WITHOUT_SIMKL_ID], id="without a Simkl id"),
+        pytest.param([_UNREAD, _WITHOUT_SIMKL_ID], id="one of each"),
+    ],
+)
 async def test_unreadable_entries_are_named_in_the_log(
-    synced: Account, caplog: pytest.LogCaptureFixture
+    synced: Account, caplog: pytest.LogCaptureFixture, entries: list[Any]
 ) -> None:
-    """A delta with entries that cannot be read fails the poll with a line that says so,
-    without a traceback."""
+    """A delta with entries that cannot be read or have no Simkl id fails the poll with a
+    line that counts them, without a traceback; the library keeps what it had."""
     synced.fake.watch_episodes(synced.user, SEVERANCE, 3, [3])
-    body = {"shows": [{"show": None}, {"status": "watching"}]}
+    before = synced.coordinator.current.items
+    body = {"shows": entries}
     synced.fake.inject_fault("/sync/all-items/shows", FaultKind.BODY, body=body, count=1)
     caplog.set_level(logging.ERROR)
 
@@ -145,3 +158,4 @@ async def test_unreadable_entries_are_named_in_the_log(
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert [record.exc_info for record in errors] == [None]
     assert "Simkl sent 2 unreadable entries of shows" in errors[0].getMessage()
+    assert synced.coordinator.current.items == before

@@ -7,6 +7,7 @@ are still the ones the fake generated: a conditional request gets a 304.
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 import logging
+import sys
 from typing import Any
 from unittest.mock import patch
 
@@ -307,9 +308,16 @@ async def test_file_for_a_newly_followed_kind(
 
 
 async def test_archives_are_forgotten_least_recently_used_first(
-    hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """At most a year of archives is kept: the ones not asked for longest go first."""
+    """Beyond the bound of kept archives, the ones not asked for longest go first (a bound
+    of 36 here: the real one holds every month of the reach, so only the passing months
+    would exceed it)."""
+    # The module, not the function of the same name the package exposes.
+    monkeypatch.setattr(sys.modules[Airing.__module__], "MAX_CACHED_ARCHIVES", 36)
     await _events(hass, "2025-12-01T00:00:00+00:00", "2025-12-05T00:00:00+00:00")
     await _events(hass, "2025-12-10T00:00:00+00:00", "2026-11-10T00:00:00+00:00")
     fake_simkl.clear_requests()
@@ -327,7 +335,8 @@ async def test_a_window_of_years_reads_a_bounded_reach_of_archives(
     hass: HomeAssistant, fake_simkl: FakeSimkl, init_integration: MockConfigEntry
 ) -> None:
     """Ten years of calendar read the archives from a year back to three months ahead,
-    each once; asked again, nothing is fetched."""
+    each once; asked again, after another window too, nothing is fetched: every month of
+    the reach is kept."""
     fake_simkl.clear_requests()
     events = await _events(hass, "2020-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00")
 
@@ -342,6 +351,7 @@ async def test_a_window_of_years_reads_a_bounded_reach_of_archives(
     fake_simkl.clear_requests()
     assert await _events(hass, "2020-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00") == events
     assert await _events(hass, "2029-01-01T00:00:00+00:00", "2029-02-01T00:00:00+00:00") == []
+    assert await _events(hass, "2020-01-01T00:00:00+00:00", "2030-01-01T00:00:00+00:00") == events
     assert calendar_requests(fake_simkl) == []
 
 

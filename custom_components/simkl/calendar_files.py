@@ -40,8 +40,16 @@ NETWORK_OFFSET_MAX = timedelta(hours=14)
 # Archives may file an episode under its network's local date, up to 14 hours off UTC, and an
 # all-day release starts up to a day before the window that shows it.
 ARCHIVE_MARGIN = timedelta(days=1)
-# Bounds the stored archives (about a year of the three kinds); the least recently used go first.
-MAX_CACHED_ARCHIVES = 36
+# How far from today the monthly archives are read: a window of years would otherwise cost a
+# file per month and kind, fetched one after another. Simkl files little further ahead.
+ARCHIVE_REACH_BACK = timedelta(days=365)
+ARCHIVE_REACH_AHEAD = timedelta(days=92)
+# Bounds the stored archives: every month the reach can touch (a month has at least 28 days),
+# of each kind, so that paging through the reach never fetches a past month twice; the least
+# recently used go first.
+MAX_CACHED_ARCHIVES = (
+    (ARCHIVE_REACH_BACK + ARCHIVE_REACH_AHEAD + 2 * ARCHIVE_MARGIN).days // 28 + 2
+) * len(MediaType)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

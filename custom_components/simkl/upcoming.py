@@ -23,6 +23,8 @@ from homeassistant.util import dt as dt_util
 from .api import MediaType, SimklClient, SimklError
 from .calendar_files import (
     ARCHIVE_MARGIN,
+    ARCHIVE_REACH_AHEAD,
+    ARCHIVE_REACH_BACK,
     CachedFile,
     FileKey,
     calendar_files,
@@ -52,10 +54,6 @@ if TYPE_CHECKING:
 # Files are checked only once older than their maximum age (6 hours); the updates in between
 # keep "what is next" current as episodes air.
 UPDATE_INTERVAL = timedelta(minutes=30)
-# How far from today the monthly archives are read: a window of years would otherwise cost a
-# file per month and kind, fetched one after another. Simkl files little further ahead.
-ARCHIVE_REACH_BACK = timedelta(days=365)
-ARCHIVE_REACH_AHEAD = timedelta(days=92)
 
 
 type RollingFiles = Mapping[MediaType, CachedFile]

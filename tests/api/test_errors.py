@@ -328,29 +328,42 @@ async def test_answers_of_the_wrong_kind_are_errors(
 
 
 @pytest.mark.parametrize(
+    ("path", "read"),
+    [
+        ("/sync/activities", lambda client: client.get_activities()),
+        # Long answers, read one element at a time.
+        ("/sync/all-items/shows", lambda client: client.get_all_items(MediaType.SHOWS)),
+        ("/calendar/tv.json", lambda client: client.get_calendar(MediaType.SHOWS)),
+    ],
+)
+@pytest.mark.parametrize(
     ("kind", "message"),
     [
-        (FaultKind.RESET, "Cannot reach Simkl (GET /sync/activities): "),
-        (FaultKind.MALFORMED, "Simkl sent malformed JSON (GET /sync/activities, HTTP 200)"),
-        (FaultKind.EMPTY, "Simkl sent an empty answer (GET /sync/activities, HTTP 200)"),
+        (FaultKind.RESET, "Cannot reach Simkl (GET {path}): "),
+        (FaultKind.MALFORMED, "Simkl sent malformed JSON (GET {path}, HTTP 200)"),
+        (FaultKind.HTML, "Simkl sent malformed JSON (GET {path}, HTTP 200)"),
+        (FaultKind.EMPTY, "Simkl sent an empty answer (GET {path}, HTTP 200)"),
     ],
 )
 async def test_broken_answers_to_reads(
     fake_simkl: FakeSimkl,
     client: SimklClient,
+    *,
     access_token: str,
+    path: str,
+    read: Read,
     kind: FaultKind,
     message: str,
 ) -> None:
     """Resets and unusable bodies are connection errors; reads retry them."""
-    fake_simkl.inject_fault("/sync/activities", kind)
-    assert (await client.get_activities()).all is not None
-    assert fake_simkl.request_paths() == ["GET /sync/activities"] * 2
+    fake_simkl.inject_fault(path, kind, status=200)
+    assert await read(client)
+    assert fake_simkl.request_paths() == [f"GET {path}"] * 2
 
-    fake_simkl.inject_fault("/sync/activities", kind, count=None)
+    fake_simkl.inject_fault(path, kind, count=None, status=200)
     with pytest.raises(SimklConnectionError) as caught:
-        await client.get_activities()
-    assert str(caught.value).startswith(message)
+        await read(client)
+    assert str(caught.value).startswith(message.format(path=path))
     assert_safe(caught.value, access_token, CLIENT_ID)
     # aiohttp itself may resend a GET once when a kept-alive connection is reset.
     assert len(fake_simkl.requests) >= 2 + GET_ATTEMPTS

@@ -1,6 +1,8 @@
 """Lenient parsing of Simkl payloads and the wire format of request bodies."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import orjson
 import pytest
@@ -17,6 +19,7 @@ from simkl_api import (
     EpisodeRef,
     FileMatch,
     Ids,
+    JsonStream,
     LibraryItem,
     ListStatus,
     MediaActivities,
@@ -522,51 +525,85 @@ def test_library_item_ids_only_and_errors() -> None:
         LibraryItem.from_dict({"ids": {"simkl": 1}})
 
 
+def _readers[M](parse: Callable[..., M], read: Callable[..., M]) -> list[Any]:
+    """The two ways of reading a long answer, which follow the same rules: from decoded JSON,
+    and from its text one element at a time, as the client does."""
+
+    def streamed(data: object, *args: Any) -> M:
+        return read(JsonStream(orjson.dumps(data).decode()), *args)
+
+    return [pytest.param(parse, id="decoded"), pytest.param(streamed, id="streamed")]
+
+
+ALL_ITEMS_READERS = _readers(AllItems.parse, AllItems.read)
+type ReadAllItems = Callable[..., AllItems]
+
+
+@pytest.mark.parametrize("read", ALL_ITEMS_READERS)
 @pytest.mark.parametrize("empty", [None, {}, []])
-def test_all_items_empty_answers(empty: object) -> None:
+def test_all_items_empty_answers(read: ReadAllItems, empty: object) -> None:
     """An empty library is `null`, an empty delta `{}`."""
-    items = AllItems.parse(empty)
+    items = read(empty)
     assert items == AllItems()
     assert all(items.items(media_type) == [] for media_type in MediaType)
 
 
+@pytest.mark.parametrize("read", ALL_ITEMS_READERS)
 @pytest.mark.parametrize("answer", ["junk", 5, True])
-def test_all_items_of_another_kind_are_refused(answer: object) -> None:
+def test_all_items_of_another_kind_are_refused(read: ReadAllItems, answer: object) -> None:
     """A string or a number is no list of items, not an empty one."""
     with pytest.raises(ValueError, match="neither a list nor an object"):
-        AllItems.parse(answer)
+        read(answer)
 
 
+@pytest.mark.parametrize("read", ALL_ITEMS_READERS)
 @pytest.mark.parametrize(
     ("answer", "unread"),
     [
         ({"shows": [{"show": {"ids": {"simkl": 1}}}]}, 0),
         ({"shows": [{"show": {"ids": {"simkl": 1}}}, {"show": None}, "x"]}, 2),
         ({"shows": "abc", "movies": None}, 1),
+        ({"shows": {}, "anime": [], "movies": [1, [], {"movie": {"ids": {"simkl": 2}}}]}, 3),
+        ({"other": "abc", "shows": [{"show": {"ids": {"simkl": 1}}}]}, 0),
         ([{"status": "watching"}], 1),
     ],
 )
-def test_all_items_count_what_they_could_not_read(answer: object, unread: int) -> None:
+def test_all_items_count_what_they_could_not_read(
+    read: ReadAllItems, answer: object, unread: int
+) -> None:
     """Entries that are not items are skipped and counted, so a diff can refuse them."""
-    assert AllItems.parse(answer, MediaType.SHOWS).unread == unread
+    assert read(answer, MediaType.SHOWS).unread == unread
 
 
-def test_all_items_sections_and_bare_lists() -> None:
+@pytest.mark.parametrize("read", ALL_ITEMS_READERS)
+def test_all_items_sections_and_bare_lists(read: ReadAllItems) -> None:
     """Sections are kept apart; a bare list takes the requested section."""
-    items = AllItems.parse(
+    items = read(
         {
             "shows": [{"show": {"title": "A", "ids": {"simkl": 1}}}, {"bad": True}],
+            "unknown": [{"movie": {"title": "D"}}],
             "anime": [{"show": {"title": "B", "ids": {"simkl": 2}}}],
             "movies": [{"movie": {"title": "C", "ids": {"simkl": 3}}}],
-            "unknown": [{"movie": {"title": "D"}}],
         }
     )
     assert [item.media.title for item in items.items(MediaType.SHOWS)] == ["A"]
     assert [item.media.title for item in items.items(MediaType.ANIME)] == ["B"]
     assert [item.media.title for item in items.items(MediaType.MOVIES)] == ["C"]
     assert items.anime[0].media_type is MediaType.ANIME
-    bare = AllItems.parse([{"show": {"title": "E"}}], MediaType.ANIME)
+    bare = read([{"show": {"title": "E"}}], MediaType.ANIME)
     assert [item.media.title for item in bare.anime] == ["E"]
+
+
+def test_a_section_named_twice_counts_once() -> None:
+    """Read one item at a time, a section Simkl named twice is the last one, as decoded."""
+    text = (
+        '{"shows": [{"show": {"title": "A", "ids": {"simkl": 1}}}, "x"],'
+        ' "shows": [{"show": {"title": "B", "ids": {"simkl": 2}}}]}'
+    )
+    items = AllItems.read(JsonStream(text))
+    assert items == AllItems.parse(orjson.loads(text))
+    assert [item.media.title for item in items.shows] == ["B"]
+    assert items.unread == 0
 
 
 # --- playback and scrobble --------------------------------------------------------------------
@@ -1012,9 +1049,14 @@ def test_episode_info() -> None:
 # --- calendar ---------------------------------------------------------------------------------
 
 
-def test_calendar_v1_entries() -> None:
+CALENDAR_READERS = _readers(CalendarFile.parse, CalendarFile.read)
+type ReadCalendar = Callable[..., CalendarFile]
+
+
+@pytest.mark.parametrize("read", CALENDAR_READERS)
+def test_calendar_v1_entries(read: ReadCalendar) -> None:
     """A v1 file is a flat array; movies have a release date and no episode."""
-    calendar = CalendarFile.parse(
+    calendar = read(
         [
             {
                 "title": "Severance",
@@ -1041,12 +1083,13 @@ def test_calendar_v1_entries() -> None:
     assert (anime.season, anime.episode, anime.anime_type) == (None, 3, "tv")
     assert (movie.release_date, movie.episode, movie.date) == (date(2026, 6, 1), None, None)
     with pytest.raises(ValueError, match="calendar file"):
-        CalendarFile.parse(None)
+        read(None)
 
 
-def test_calendar_v2_entries_take_metadata() -> None:
+@pytest.mark.parametrize("read", CALENDAR_READERS)
+def test_calendar_v2_entries_take_metadata(read: ReadCalendar) -> None:
     """A v2 file joins each airing with its title's metadata by Simkl id."""
-    calendar = CalendarFile.parse(
+    calendar = read(
         {
             "calendar": [
                 {

@@ -61,6 +61,7 @@ from .images import (
     build_image_url,
     no_poster_url,
 )
+from .json_stream import JsonArray, JsonStream, MalformedJsonError
 from .media import FinaleType, MediaType
 from .model import (
     SimklModel,
@@ -136,8 +137,11 @@ __all__ = [
     "FinaleType",
     "Ids",
     "ImageKind",
+    "JsonArray",
+    "JsonStream",
     "LibraryItem",
     "ListStatus",
+    "MalformedJsonError",
     "MediaActivities",
     "MediaInfo",
     "MediaStats",

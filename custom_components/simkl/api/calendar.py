@@ -5,8 +5,18 @@ import datetime as dt
 from typing import Any
 
 from .common import Ids
+from .json_stream import JsonStream
 from .media import FinaleType
-from .model import JsonDict, SimklModel, as_dict, first_number, list_of, model_list, parse_float
+from .model import (
+    JsonDict,
+    SimklModel,
+    as_dict,
+    first_number,
+    list_of,
+    model_list,
+    parse_float,
+    read_entries,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +96,19 @@ class CalendarFile(SimklModel):
             msg = "calendar file is neither a list nor a v2 object"
             raise ValueError(msg)
         return cls(entries=entries, last_modified=last_modified)
+
+    @classmethod
+    def read(cls, answer: JsonStream, last_modified: str | None = None) -> CalendarFile:
+        """Read a file as `parse` does; a v1 file one entry at a time.
+
+        A v2 file is decoded whole: its entries need the metadata, which may come after them.
+        """
+        if answer.peek() == "[":
+            entries, _ = read_entries(CalendarEntry.from_dict, answer.array())
+            return cls(entries=entries, last_modified=last_modified)
+        data = answer.value()
+        answer.end()
+        return cls.parse(data, last_modified)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

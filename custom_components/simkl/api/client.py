@@ -12,6 +12,7 @@ data the caller holds.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Unpack
 from urllib.parse import quote
@@ -192,8 +193,7 @@ class SimklClient:
             params["episode_watched_at"] = "yes"
         if next_watch_info:
             params["next_watch_info"] = "yes"
-        response = await self._transport.request("GET", f"{self._api_url}{path}", params=params)
-        return _parse(partial(AllItems.parse, media_type=media_type), response.data, f"GET {path}")
+        return await self._get_sections(path, media_type, params)
 
     async def get_playback(
         self,
@@ -240,8 +240,7 @@ class SimklClient:
                 raise ValueError(msg)
             path += "/" + ",".join(str(rating) for rating in ratings)
         params = {"date_from": format_datetime(date_from)} if date_from is not None else None
-        response = await self._transport.request("GET", f"{self._api_url}{path}", params=params)
-        return _parse(partial(AllItems.parse, media_type=media_type), response.data, f"GET {path}")
+        return await self._get_sections(path, media_type, params)
 
     # --- sync writes (never retried here) -----------------------------------------------------
 
@@ -370,17 +369,33 @@ class SimklClient:
                 # The CDN serves public files; the user's token has no business there.
                 send_token=False,
                 not_modified_ok=True,
+                read=CalendarFile.read,
             )
         except SimklAuthenticationError as err:
             # No token was sent, so a 401 (a misconfigured CDN) says nothing about it.
             raise SimklClientError(str(err), status=err.status, error_id=err.error_id) from None
+        except (ValueError, MissingField) as err:
+            raise _unexpected(f"GET {path}", err) from err
         if response.status == 304:
             return CalendarNotModified()
-        return _parse(
-            partial(CalendarFile.parse, last_modified=response.last_modified),
-            response.data,
-            f"GET {path}",
-        )
+        file: CalendarFile = response.data
+        return replace(file, last_modified=response.last_modified)
+
+    async def _get_sections(
+        self, path: str, media_type: MediaType | None, params: dict[str, str] | None
+    ) -> AllItems:
+        """Fetch a sections answer (all-items, ratings), read one item at a time."""
+        try:
+            response = await self._transport.request(
+                "GET",
+                f"{self._api_url}{path}",
+                params=params,
+                read=partial(AllItems.read, media_type=media_type),
+            )
+        except (ValueError, MissingField) as err:
+            raise _unexpected(f"GET {path}", err) from err
+        items: AllItems = response.data
+        return items
 
     async def _sync_write(self, path: str, request: SyncRequest) -> SyncResult:
         response = await self._transport.request(
@@ -394,5 +409,8 @@ def _parse[T](parser: Callable[[Any], T], data: Any, what: str) -> T:
     try:
         return parser(data)
     except (ValueError, MissingField) as err:
-        msg = f"Unexpected answer from Simkl ({what}): {err}"
-        raise SimklConnectionError(msg) from err
+        raise _unexpected(what, err) from err
+
+
+def _unexpected(what: str, err: ValueError | MissingField) -> SimklConnectionError:
+    return SimklConnectionError(f"Unexpected answer from Simkl ({what}): {err}")

@@ -15,7 +15,7 @@ are kept between runs (sync and scrobble bodies, activities) write Simkl's own s
 bodies carry only what was set and `Model.from_dict(model.to_dict()) == model`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import MISSING, field, fields, replace
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -139,17 +139,25 @@ def parse_list[T](parser: Callable[[Any], T], data: Any) -> list[T]:
 
     Anything but an array (`null`, `{}`) gives an empty list.
     """
-    if not isinstance(data, list):
-        return []
+    return read_entries(parser, data)[0] if isinstance(data, list) else []
+
+
+def read_entries[T](parser: Callable[[Any], T], entries: Iterable[Any]) -> tuple[list[T], int]:
+    """Parse the objects among JSON values; return them and how many others were skipped.
+
+    Skipped are the values that are not objects and the objects the parser rejects.
+    """
     parsed = []
-    for entry in data:
+    skipped = 0
+    for entry in entries:
         if not isinstance(entry, dict):
+            skipped += 1
             continue
         try:
             parsed.append(parser(entry))
         except ValueError, MissingField:
-            continue
-    return parsed
+            skipped += 1
+    return parsed, skipped
 
 
 def first_number(*values: Any) -> int | None:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from .common import EpisodeRef, Ids, MediaInfo, media_and_episode, media_block
 from .const import ListStatus
+from .json_stream import JsonArray, JsonStream
 from .media import MediaType
 from .model import (
     JsonDict,
@@ -17,6 +18,7 @@ from .model import (
     list_of,
     parse_datetime,
     parse_list,
+    read_entries,
 )
 
 
@@ -214,6 +216,22 @@ class LibraryItem(SimklModel):
         return cls.from_dict(raw | {"media_type": media_type} if media_type else raw)
 
 
+_SECTIONS = {str(media_type): media_type for media_type in MediaType}
+
+
+def _read_section(media_type: MediaType | None, entries: Any) -> tuple[list[LibraryItem], int]:
+    """Return the items of a section, and how many of its entries could not be read.
+
+    A section that is `null` is empty; one that is neither that nor a list counts as one
+    unread entry.
+    """
+    if entries is None:
+        return [], 0
+    if not isinstance(entries, list | JsonArray):
+        return [], 1
+    return read_entries(partial(LibraryItem.of_section, media_type=media_type), entries)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AllItems(SimklModel):
     """Library sections as returned by /sync/all-items and /sync/ratings."""
@@ -234,25 +252,41 @@ class AllItems(SimklModel):
         Raises ValueError for anything else (a string, a number), which is no answer at all.
         """
         if isinstance(data, list):
-            sections: list[tuple[MediaType | None, Any]] = [(media_type, data)]
-        elif isinstance(data, dict) or data is None:
+            return cls._of_sections([_read_section(media_type, data)])
+        if isinstance(data, dict) or data is None:
             raw = as_dict(data)
-            sections = [(kind, raw.get(kind)) for kind in MediaType]
-        else:
-            msg = "library items are neither a list nor an object"
-            raise ValueError(msg)
-        parsed: list[LibraryItem] = []
-        unread = 0
-        for kind, entries in sections:
-            items = parse_list(partial(LibraryItem.of_section, media_type=kind), entries)
-            parsed += items
-            unread += len(entries) - len(items) if isinstance(entries, list) else 0
-            unread += entries is not None and not isinstance(entries, list)
+            return cls._of_sections([_read_section(kind, raw.get(kind)) for kind in MediaType])
+        msg = "library items are neither a list nor an object"
+        raise ValueError(msg)
+
+    @classmethod
+    def read(cls, answer: JsonStream, media_type: MediaType | None = None) -> AllItems:
+        """Read a sections answer as `parse` does, decoding one item at a time."""
+        match answer.peek():
+            case "[":
+                return cls._of_sections([_read_section(media_type, answer.array())])
+            case "{":
+                # By section, so that a section named twice counts once, as in `parse`.
+                sections: dict[MediaType, tuple[list[LibraryItem], int]] = {}
+                for key in answer.members():
+                    if (kind := _SECTIONS.get(key)) is None:
+                        answer.value()
+                    else:
+                        entries = answer.array() if answer.peek() == "[" else answer.value()
+                        sections[kind] = _read_section(kind, entries)
+                return cls._of_sections(list(sections.values()))
+        data = answer.value()
+        answer.end()
+        return cls.parse(data, media_type)
+
+    @classmethod
+    def _of_sections(cls, sections: list[tuple[list[LibraryItem], int]]) -> AllItems:
+        parsed = [item for items, _ in sections for item in items]
         return cls(
             shows=[item for item in parsed if item.media_type is MediaType.SHOWS],
             anime=[item for item in parsed if item.media_type is MediaType.ANIME],
             movies=[item for item in parsed if item.media_type is MediaType.MOVIES],
-            unread=unread,
+            unread=sum(unread for _, unread in sections),
         )
 
     def items(self, media_type: MediaType) -> list[LibraryItem]:

@@ -36,6 +36,7 @@ from .errors import (
     SimklRateLimitError,
     SimklServerError,
 )
+from .json_stream import JsonStream, MalformedJsonError
 from .model import parse_datetime
 
 if TYPE_CHECKING:
@@ -188,12 +189,17 @@ class Transport:
         expect_json: bool = True,
         not_modified_ok: bool = False,
         lenient: bool = False,
+        read: Callable[[JsonStream], Any] | None = None,
     ) -> Response:
         """Send one API call, retrying transient GET failures within the retry budget.
 
         `lenient` is for writes: any 2xx means Simkl took the write, so a body that is empty
         or not JSON (a proxy's page) reads as None instead of failing, which would send the
         write again.
+
+        `read` is for long answers: it reads the body from a `JsonStream`, element by element,
+        and its result is the response's `data`. A body that turns out not to be JSON fails
+        (and is retried) as it does without it.
         """
         clock = self._clock or asyncio.get_running_loop().time
         # Seconds spent on this call so far: waiting for answers and between attempts.
@@ -212,6 +218,7 @@ class Transport:
                     expect_json=expect_json,
                     not_modified_ok=not_modified_ok,
                     lenient=lenient,
+                    read=read,
                 )
             except SimklError as err:
                 spent += clock() - started
@@ -243,6 +250,7 @@ class Transport:
         expect_json: bool,
         not_modified_ok: bool,
         lenient: bool,
+        read: Callable[[JsonStream], Any] | None,
     ) -> Response:
         what = self.redact(f"{method} {urlsplit(url).path}")
         request_headers = {"simkl-api-key": self._client_id, "User-Agent": self._user_agent}
@@ -264,27 +272,15 @@ class Transport:
             "get" if reading else "post",
         )
         async with pacer.turn(self._min_get_interval if reading else self._min_post_interval):
-            try:
-                async with self._session.request(
-                    method,
-                    url,
-                    params={**self._identity, **(params or {})},
-                    headers=request_headers,
-                    data=data,
-                    timeout=self._timeout if reading else self._write_timeout,
-                ) as resp:
-                    status = resp.status
-                    raw = await resp.read()
-                    last_modified = resp.headers.get("Last-Modified")
-                    retry_after = resp.headers.get("Retry-After")
-            # `from None`: aiohttp's own errors can quote the request URL, client id included
-            # (a connect timeout does), and a chained cause would print it in tracebacks.
-            except TimeoutError:
-                msg = f"Timed out waiting for Simkl ({what})"
-                raise SimklConnectionError(msg) from None
-            except aiohttp.ClientError as err:
-                msg = self.redact(f"Cannot reach Simkl ({what}): {type(err).__name__}: {err}")
-                raise SimklConnectionError(msg) from None
+            status, raw, last_modified, retry_after = await self._send(
+                method,
+                url,
+                what,
+                params={**self._identity, **(params or {})},
+                headers=request_headers,
+                data=data,
+                timeout=self._timeout if reading else self._write_timeout,
+            )
         _LOGGER.debug("%s -> HTTP %s", what, status)
         if status == 304 and not_modified_ok:
             return Response(status, None, last_modified)
@@ -298,11 +294,42 @@ class Transport:
             msg = f"Simkl sent an empty answer ({what}, HTTP {status})"
             raise SimklConnectionError(msg, status=status)
         try:
-            decoded = orjson.loads(raw)
-        except orjson.JSONDecodeError as err:
+            if read is None:
+                decoded = orjson.loads(raw)
+            else:
+                stream = JsonStream.of_bytes(raw)
+                # The text is all the reader needs: the body goes before its models come.
+                del raw
+                decoded = read(stream)
+                stream.end()
+        except (orjson.JSONDecodeError, MalformedJsonError) as err:
             msg = f"Simkl sent malformed JSON ({what}, HTTP {status})"
             raise SimklConnectionError(msg, status=status) from err
         return Response(status, decoded, last_modified)
+
+    async def _send(
+        self, method: Method, url: str, what: str, **request: Any
+    ) -> tuple[int, bytes, str | None, str | None]:
+        """Send a request; return its status, body, `Last-Modified` and `Retry-After`.
+
+        Nothing of aiohttp's response outlives this call, which keeps a copy of the body.
+        """
+        try:
+            async with self._session.request(method, url, **request) as resp:
+                return (
+                    resp.status,
+                    await resp.read(),
+                    resp.headers.get("Last-Modified"),
+                    resp.headers.get("Retry-After"),
+                )
+        # `from None`: aiohttp's own errors can quote the request URL, client id included
+        # (a connect timeout does), and a chained cause would print it in tracebacks.
+        except TimeoutError:
+            msg = f"Timed out waiting for Simkl ({what})"
+            raise SimklConnectionError(msg) from None
+        except aiohttp.ClientError as err:
+            msg = self.redact(f"Cannot reach Simkl ({what}): {type(err).__name__}: {err}")
+            raise SimklConnectionError(msg) from None
 
     def _status_error(
         self, status: int, raw: bytes, what: str, retry_after: str | None
