@@ -24,11 +24,11 @@ from custom_components.simkl.api import ListStatus, MediaType
 from custom_components.simkl.calendar_files import Airing
 from custom_components.simkl.calendar_join import (
     CalendarSelection,
-    JoinedFile,
     UpcomingItem,
     in_air_order,
     join_library,
 )
+from custom_components.simkl.joined_file import JoinedFile
 from custom_components.simkl.library import Account, Library, LibraryEntry
 
 SHOW, ANIME, MOVIE, LONG, DROPPED = 1, 2, 3, 4, 5

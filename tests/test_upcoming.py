@@ -28,9 +28,7 @@ from custom_components.simkl.calendar_files import (
     _generated_at,
 )
 from custom_components.simkl.calendar_join import (
-    AiredEpisodes,
     CalendarSelection,
-    JoinedFile,
     join_library,
 )
 from custom_components.simkl.const import (
@@ -39,6 +37,7 @@ from custom_components.simkl.const import (
     CONF_UPCOMING_DAYS,
     DOMAIN,
 )
+from custom_components.simkl.joined_file import AiredEpisodes, JoinedFile
 from custom_components.simkl.library import Account, Library, LibraryEntry
 from custom_components.simkl.upcoming import SimklCalendarCoordinator
 from tests.conftest import (

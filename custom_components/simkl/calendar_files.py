@@ -204,14 +204,23 @@ class CalendarFiles:
     def __init__(self, hass: HomeAssistant) -> None:
         """Start empty; the stored files are read by the first account that starts."""
         self._store = CacheStore(hass, CALENDAR_STORE_KEY, what="calendar")
-        self._files: dict[FileKey, CachedFile] = {}
+        # A stored file stays as stored until first asked for, and is written back as it was:
+        # a start reads the rolling files, not every archive a window once needed.
+        self._files: dict[FileKey, CachedFile | dict[str, Any]] = {}
         self._archive_use: dict[FileKey, datetime] = {}
         self._lock = asyncio.Lock()
         self._loaded = False
 
     def get(self, key: FileKey) -> CachedFile | None:
         """Return a file as last received, if any."""
-        return self._files.get(key)
+        if isinstance(file := self._files.get(key), dict):
+            try:
+                file = self._files[key] = CachedFile.from_dict(file)
+            except LookupError, TypeError, ValueError, AttributeError:
+                self._store.warn_unknown_format()
+                del self._files[key]
+                return None
+        return file
 
     async def async_load(self, now: datetime) -> None:
         """Read the stored files once, so that fresh ones are not fetched again."""
@@ -220,7 +229,7 @@ class CalendarFiles:
                 return
             self._loaded = True
             if (files := await self._store.async_load_copy(_files_from_json)) is not None:
-                self._files = files
+                self._files = dict(files)
                 self._archive_use = {key: now for key in files if key.year is not None}
 
     async def async_save_now(self) -> None:
@@ -245,7 +254,7 @@ class CalendarFiles:
         just received.
         """
         async with self._lock:
-            cached = self._files.get(key)
+            cached = self.get(key)
             if cached is not None and not self._needs_check(key, cached, now):
                 return cached
             try:
@@ -292,12 +301,18 @@ class CalendarFiles:
             self._files.pop(key, None)
 
     def _stored(self) -> dict[str, Any]:
-        return {"files": {key.storage_key: file.to_dict() for key, file in self._files.items()}}
+        return {
+            "files": {
+                key.storage_key: file if isinstance(file, dict) else file.to_dict()
+                for key, file in self._files.items()
+            }
+        }
 
 
-def _files_from_json(stored: dict[str, Any]) -> dict[FileKey, CachedFile]:
-    """Read the stored calendar files."""
-    return {
-        FileKey.from_storage_key(key): CachedFile.from_dict(value)
-        for key, value in stored["files"].items()
-    }
+def _files_from_json(stored: dict[str, Any]) -> dict[FileKey, dict[str, Any]]:
+    """Name the stored calendar files; each is read when first asked for."""
+    files = stored["files"]
+    if not all(isinstance(file, dict) for file in files.values()):
+        msg = "A stored calendar file is not an object"
+        raise TypeError(msg)
+    return {FileKey.from_storage_key(key): file for key, file in files.items()}

@@ -1,18 +1,15 @@
-"""An account's calendar: the calendar files joined with its library.
+"""An account's calendar items: the airings of the calendar files it follows, described
+with what its library knows of them.
 
-The files list every episode and release of the coming weeks, for everyone; the join keeps
-the titles the account follows, described with what its library knows of them. A joined
-file is kept in time order and, when the library changes, joined again only for the titles
-that changed, so a watched episode costs the titles it touched, not a pass over the files.
+The files list every episode and release of the coming weeks, for everyone; the account's
+selection says which titles it follows (`CalendarSelection`), and each followed airing becomes
+an `UpcomingItem`. Keeping a file joined in time order is `joined_file.py`'s part.
 """
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import chain
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple, Self, override
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Self
 
 from homeassistant.util import dt as dt_util
 
@@ -30,7 +27,7 @@ from .const import (
     DEFAULT_CALENDAR_MOVIES,
     SIMKL_WEB_URL,
 )
-from .library import Episode, Library, LibraryEntry, episode_code
+from .library import Library, LibraryEntry, episode_code
 
 if TYPE_CHECKING:
     from .calendar_files import Airing
@@ -38,6 +35,13 @@ if TYPE_CHECKING:
 # Simkl's own fallbacks when a title has no runtime.
 DEFAULT_TV_RUNTIME = timedelta(minutes=45)
 DEFAULT_ANIME_RUNTIME = timedelta(minutes=25)
+
+
+def episode_duration(media_type: MediaType, runtime: int | None) -> timedelta:
+    """Return how long an episode runs, using Simkl's fallbacks when its runtime is unknown."""
+    if runtime:
+        return timedelta(minutes=runtime)
+    return DEFAULT_ANIME_RUNTIME if media_type is MediaType.ANIME else DEFAULT_TV_RUNTIME
 
 
 def _absolute_url(path: str) -> str:
@@ -81,9 +85,7 @@ class UpcomingItem:
     @property
     def duration(self) -> timedelta:
         """Return how long an episode runs, using Simkl's fallbacks when unknown."""
-        if self.runtime:
-            return timedelta(minutes=self.runtime)
-        return DEFAULT_ANIME_RUNTIME if self.media_type is MediaType.ANIME else DEFAULT_TV_RUNTIME
+        return episode_duration(self.media_type, self.runtime)
 
     @property
     def start(self) -> datetime:
@@ -122,7 +124,8 @@ class UpcomingItem:
         }
 
 
-def _uid(media_type: MediaType, airing: Airing) -> str:
+def item_uid(media_type: MediaType, airing: Airing) -> str:
+    """Return the calendar uid of an airing of a title of `media_type`."""
     if media_type is MediaType.MOVIES:
         return f"simkl-{airing.simkl_id}-release"
     if airing.episode is None:
@@ -198,7 +201,7 @@ def upcoming_item(airing: Airing, entry: LibraryEntry, image_url: ImageUrl) -> U
     # Movies link to their page; episodes to the episode's page when the file names it.
     episode_url = None if entry.is_movie else airing.url
     return UpcomingItem(
-        uid=_uid(entry.media_type, airing),
+        uid=item_uid(entry.media_type, airing),
         media_type=entry.media_type,
         simkl_id=entry.simkl_id,
         title=entry.title or airing.title,
@@ -221,239 +224,3 @@ def upcoming_item(airing: Airing, entry: LibraryEntry, image_url: ImageUrl) -> U
 def in_air_order(item: UpcomingItem) -> tuple[datetime, str, str]:
     """Return the key that sorts items by start, then title."""
     return (item.start, item.title, item.uid)
-
-
-def _air_key(airing: Airing) -> datetime:
-    """Return when an airing is filed in time, without the library.
-
-    Its item starts at most a day away from it (an all-day item starts at local midnight).
-    """
-    return airing.air_time or datetime.combine(airing.air_date, time(), UTC)
-
-
-# How far before a window the airings are read: an item starts up to a day from its airing's
-# time and lasts at most two (an all-day release, an episode's runtime).
-_REACH = timedelta(days=3)
-_DAY = timedelta(days=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _utc_day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
-
-
-def _utc_day_at(seconds: float) -> date:
-    return datetime.fromtimestamp(seconds, UTC).date()
-
-
-def microseconds(moment: datetime) -> int:
-    """Return an instant as whole microseconds since the epoch, which compare faster than
-    datetimes in different offsets and exactly like them."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def _day_start_us(day: date) -> int:
-    return microseconds(datetime.combine(day, time(), UTC))
-
-
-# What `next_item` holds its answer until when it found nothing: nothing ends later.
-_NO_END = microseconds(datetime.max.replace(tzinfo=UTC))
-
-
-class Slot(NamedTuple):
-    """An item with when it is on, worked out once: slots sort in air order (start, title,
-    uid) and a window tests them without working the times out again."""
-
-    start_us: int
-    title: str
-    uid: str
-    end_us: int
-    item: UpcomingItem
-
-    @classmethod
-    def of(cls, item: UpcomingItem) -> Self:
-        """Place an item in time (in the current time zone, for an all-day item)."""
-        return cls(microseconds(item.start), item.title, item.uid, microseconds(item.end), item)
-
-
-class JoinedFile:
-    """A calendar file joined with an account's library, day by day as windows ask for them.
-
-    The airings are put in time order once per file. The followed items of a day (by the UTC
-    day of their airing) are made when a window first reaches that day and kept until one of
-    its titles changes in the library, or the time zone changes; an item is kept until its
-    title's library entry changes. A window thus costs the items it returns, and a change in
-    the library the days of the titles it touched.
-    """
-
-    def __init__(
-        self, airings: tuple[Airing, ...], selection: CalendarSelection, image_url: ImageUrl
-    ) -> None:
-        """Put the file's airings in time order."""
-        self.airings = airings
-        self._selection = selection
-        self._image_url = image_url
-        # Sorted by Unix time: comparing datetimes in different offsets (the networks' own)
-        # costs several times more, in the sort and in every lookup.
-        keyed = sorted(
-            ((_air_key(airing).timestamp(), airing) for airing in airings), key=itemgetter(0)
-        )
-        self._keys = [key for key, _ in keyed]
-        self._order = [airing for _, airing in keyed]
-        self._library: Library | None = None
-        # Position in `_order` -> the entry the item was made from, and the item.
-        self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}
-        # UTC day -> its followed items, for the library and the time zone they were made in.
-        self._days: dict[date, list[Slot]] = {}
-        self._zone: tzinfo | None = None
-        # The last answer of `next_item`: from when, until when it holds (the end of the item
-        # it found), and the item. Kept until a day's items change.
-        self._next: tuple[int, int, UpcomingItem | None] | None = None
-        # Each title's airings, in time order; its episodes are made when first asked for.
-        self._title_airings: dict[int, list[Airing]] = {}
-        for airing in self._order:
-            self._title_airings.setdefault(airing.simkl_id, []).append(airing)
-        self._episodes: dict[int, tuple[Episode, ...]] = {}
-
-    def update(self, library: Library) -> None:
-        """Join with `library` from now on, keeping the days its changes did not touch."""
-        changed = library.changes_since(self._library) if self._library is not None else None
-        if changed is None:
-            self._forget_days()
-        else:
-            for simkl_id in changed:
-                if airings := self._title_airings.get(simkl_id):
-                    self._next = None
-                    for airing in airings:
-                        self._days.pop(_utc_day(_air_key(airing)), None)
-        self._library = library
-
-    def _forget_days(self) -> None:
-        self._days.clear()
-        self._next = None
-
-    def _check_zone(self) -> None:
-        """Forget the days made in another time zone: all-day items start at local midnight."""
-        if (zone := dt_util.get_default_time_zone()) is not self._zone:
-            self._forget_days()
-            self._zone = zone
-
-    def _item(self, position: int) -> UpcomingItem | None:
-        assert self._library is not None
-        airing = self._order[position]
-        entry = self._library.items.get(airing.simkl_id)
-        if entry is None or not self._selection.follows(entry):
-            return None
-        cached = self._items.get(position)
-        if cached is None or cached[0] is not entry:
-            cached = self._items[position] = (entry, upcoming_item(airing, entry, self._image_url))
-        return cached[1]
-
-    def _day(self, day: date) -> list[Slot]:
-        """Return the followed items of the airings of a UTC day."""
-        if (slots := self._days.get(day)) is None:
-            midnight = datetime.combine(day, time(), UTC)
-            first = bisect_left(self._keys, midnight.timestamp())
-            last = bisect_left(self._keys, (midnight + _DAY).timestamp(), lo=first)
-            items = (self._item(position) for position in range(first, last))
-            slots = self._days[day] = [Slot.of(item) for item in items if item is not None]
-        return slots
-
-    def between(self, start: datetime, end: datetime) -> Iterator[Slot]:
-        """Yield the items on between `start` and `end`, in no particular order."""
-        if not self._keys:
-            return
-        self._check_zone()
-        day = max(_utc_day(start - _REACH), _utc_day_at(self._keys[0]))
-        last = min(_utc_day(end + _DAY), _utc_day_at(self._keys[-1]))
-        start_us, end_us = microseconds(start), microseconds(end)
-        while day <= last:
-            for slot in self._day(day):
-                if slot.start_us < end_us and slot.end_us > start_us:
-                    yield slot
-            day += _DAY
-
-    def next_item(self, now: datetime) -> UpcomingItem | None:
-        """Return the item on at `now`, or else the next one.
-
-        The answer holds until the item it found ends, or until the library changes one of
-        the file's titles: a calendar's state, attributes and next update all ask for it.
-        """
-        if not self._keys:
-            return None
-        self._check_zone()
-        now_us = microseconds(now)
-        if self._next is not None and self._next[0] <= now_us < self._next[1]:
-            return self._next[2]
-        best: Slot | None = None
-        day = max(_utc_day(now - _REACH), _utc_day_at(self._keys[0]))
-        last = _utc_day_at(self._keys[-1])
-        while day <= last:
-            # The items of a day's airings start at most a day before the day.
-            if best is not None and _day_start_us(day - _DAY) > best.start_us:
-                break
-            for slot in self._day(day):
-                if slot.end_us > now_us and (best is None or slot < best):
-                    best = slot
-            day += _DAY
-        self._next = (now_us, best.end_us if best else _NO_END, best.item if best else None)
-        return self._next[2]
-
-    @property
-    def titles_with_episodes(self) -> Iterable[int]:
-        """Return the Simkl ids of the titles in the file (an id may turn out to have only
-        airings without an episode number)."""
-        return self._title_airings.keys()
-
-    def episodes(self, entry: LibraryEntry) -> tuple[Episode, ...]:
-        """Return the episodes in the file of a followed show (the same tuple each time)."""
-        if (
-            entry.is_movie
-            or (airings := self._title_airings.get(entry.simkl_id)) is None
-            or not self._selection.follows(entry)
-        ):
-            return ()
-        if (found := self._episodes.get(entry.simkl_id)) is None:
-            found = self._episodes[entry.simkl_id] = tuple(
-                Episode(
-                    season=airing.season,
-                    number=airing.episode,
-                    title=airing.episode_title,
-                    aired_at=airing.air_time,
-                )
-                for airing in airings
-                if airing.episode is not None
-            )
-        return found
-
-
-class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
-    """The followed shows' episodes in some joined files, by Simkl id, looked up when asked."""
-
-    def __init__(self, library: Library, files: Iterable[JoinedFile]) -> None:
-        """Read `files` for the titles of `library`."""
-        self._library = library
-        self._files = tuple(files)
-
-    def of(self, entry: LibraryEntry) -> tuple[Episode, ...]:
-        """Return a title's episodes (the same tuple while nothing changes)."""
-        found = [episodes for file in self._files if (episodes := file.episodes(entry))]
-        return found[0] if len(found) == 1 else tuple(chain.from_iterable(found))
-
-    @override
-    def __getitem__(self, simkl_id: int) -> tuple[Episode, ...]:
-        if (entry := self._library.items.get(simkl_id)) is None or not (found := self.of(entry)):
-            raise KeyError(simkl_id)
-        return found
-
-    @override
-    def __iter__(self) -> Iterator[int]:
-        titles = {simkl_id for file in self._files for simkl_id in file.titles_with_episodes}
-        return (simkl_id for simkl_id in titles if simkl_id in self)
-
-    @override
-    def __len__(self) -> int:
-        return sum(1 for _ in self)

@@ -20,7 +20,7 @@ from .api import (
     UserSettings,
     is_unknown_date,
 )
-from .const import NEVER, SIMKL_WEB_URL
+from .const import SIMKL_WEB_URL
 from .library_index import LibraryIndex
 
 if TYPE_CHECKING:
@@ -208,20 +208,28 @@ class LibraryEntry:
         calendar files list). When Simkl last reported the title is unknown, so the count is
         the larger of the stored one and the calendar's: a lower bound.
         """
-        since = sorted(
-            (
-                episode
-                for episode in aired
-                if episode.aired_by(now) and not self.has_watched(episode.season, episode.number)
-            ),
-            key=lambda episode: episode.aired_at or NEVER,
-        )
-        unwatched = max(self.aired_unwatched, len(since))
+        # The first aired, unwatched episode of `aired` and how many there are, in one pass
+        # (run for every title being watched at each start).
+        first: Episode | None = None
+        first_at = now
+        since = 0
+        for episode in aired:
+            aired_at = episode.aired_at
+            if (
+                aired_at is None
+                or aired_at > now
+                or self.has_watched(episode.season, episode.number)
+            ):
+                continue
+            since += 1
+            if first is None or aired_at < first_at:
+                first, first_at = episode, aired_at
+        unwatched = max(self.aired_unwatched, since)
         following = self.next_episode
         if following is not None and following.aired_by(now):
             unwatched = max(unwatched, 1)
-        elif following is None and since:
-            following = since[0]
+        elif following is None:
+            following = first
         if following is None or not unwatched:
             return None
         return UpNext(episode=following, unwatched=unwatched)

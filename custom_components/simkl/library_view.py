@@ -14,7 +14,8 @@ from .const import NEVER
 from .library import Library, LibraryEntry, PlaybackEntry, UpNext
 
 if TYPE_CHECKING:
-    from .calendar_join import ImageUrl, UpcomingItem
+    from .calendar_join import ImageUrl
+    from .joined_file import Slot
     from .upcoming import SimklCalendarCoordinator
     from .watching import UpNextList
 
@@ -36,9 +37,9 @@ class LibraryView:
     up_next: UpNextList
 
     @cached_property
-    def upcoming(self) -> list[UpcomingItem]:
+    def upcoming(self) -> list[Slot]:
         """Return the episodes and releases of the upcoming window, soonest first."""
-        return [item for item in self.calendar.upcoming() if item.media_type in self.media_types]
+        return [slot for slot in self.calendar.upcoming() if slot.media_type in self.media_types]
 
     @cached_property
     def next_to_watch(self) -> list[tuple[LibraryEntry, UpNext]]:

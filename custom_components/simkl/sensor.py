@@ -107,7 +107,8 @@ def _next_to_watch_attributes(view: LibraryView) -> dict[str, Any]:
 
 def _upcoming_attributes(view: LibraryView) -> dict[str, Any]:
     rows = (
-        {ATTR_ITEMS: item.as_dict(), ATTR_DATA: upcoming_card_item(item)} for item in view.upcoming
+        {ATTR_ITEMS: (item := slot.item).as_dict(), ATTR_DATA: upcoming_card_item(item)}
+        for slot in view.upcoming
     )
     return fit_listing(rows, {ATTR_ITEMS: [], ATTR_DATA: [UPCOMING_CARD_DEFAULTS]})
 

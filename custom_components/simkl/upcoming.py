@@ -31,18 +31,11 @@ from .calendar_files import (
     months,
     uncovered,
 )
-from .calendar_join import (
-    AiredEpisodes,
-    CalendarSelection,
-    JoinedFile,
-    Slot,
-    UpcomingItem,
-    in_air_order,
-    microseconds,
-)
+from .calendar_join import CalendarSelection, UpcomingItem, in_air_order
 from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER, NEVER
 from .coordinator import SimklLibraryCoordinator
 from .errors import request_failed, translate_errors
+from .joined_file import AiredEpisodes, JoinedFile, Slot, microseconds
 from .storage import AccountStore, CacheStore
 
 if TYPE_CHECKING:
@@ -91,6 +84,7 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
         )
         self._calendar_files = calendar_files(hass)
         self._joins: dict[FileKey, JoinedFile] = {}
+        self._aired: AiredEpisodes | None = None
         self._stale_logged = False
 
     @property
@@ -210,7 +204,7 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
             del self._joins[key]  # an archive no longer kept
         return joined
 
-    def items_between(self, start: datetime, end: datetime) -> list[UpcomingItem]:
+    def slots_between(self, start: datetime, end: datetime) -> list[Slot]:
         """Return the items on between `start` and `end`, soonest first, from loaded files.
 
         The rolling files win over the archives where they cover the time.
@@ -230,12 +224,12 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
             for slot in self._joined(key, archive).between(start, end):
                 if slot.uid not in found and not covered_from <= slot.start_us < covered_until:
                     found[slot.uid] = slot
-        return [slot.item for slot in sorted(found.values())]
+        return sorted(found.values())
 
-    def upcoming(self) -> list[UpcomingItem]:
+    def upcoming(self) -> list[Slot]:
         """Return what is on or coming in the upcoming window (the `upcoming_days` option)."""
         now = dt_util.utcnow()
-        return self.items_between(now, now + self.upcoming_days)
+        return self.slots_between(now, now + self.upcoming_days)
 
     def episodes_by_title(self) -> Mapping[int, tuple[Episode, ...]]:
         """Return the followed shows' episodes in the rolling files, by Simkl id.
@@ -244,7 +238,10 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
         progress of a title can predate the episodes these show as aired since. The mapping
         looks titles up as they are asked for.
         """
-        return AiredEpisodes(self.library_coordinator.current, self._rolling_joined())
+        library, joined = self.library_coordinator.current, self._rolling_joined()
+        if self._aired is None or not self._aired.reads(library, joined):
+            self._aired = AiredEpisodes(library, joined)
+        return self._aired
 
     def next_item(self) -> UpcomingItem | None:
         """Return the item on now, or else the next one, from the rolling files."""
@@ -261,4 +258,4 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
             await self._async_load_archives(self.files, start, end)
         except SimklError as err:
             raise request_failed(err, "calendar_archive_failed") from err
-        return self.items_between(start, end)
+        return [slot.item for slot in self.slots_between(start, end)]

@@ -33,10 +33,14 @@ def next_air_time(
     entry: LibraryEntry, episodes: Iterable[Episode], after: datetime
 ) -> datetime | None:
     """Return the first air time after `after` of a title's episodes or its next episode."""
-    times = [episode.aired_at for episode in episodes if episode.aired_at is not None]
-    if entry.next_episode_aired_at is not None:
-        times.append(entry.next_episode_aired_at)
-    return min((moment for moment in times if moment > after), default=None)
+    first = entry.next_episode_aired_at
+    if first is not None and first <= after:
+        first = None
+    for episode in episodes:
+        aired_at = episode.aired_at
+        if aired_at is not None and aired_at > after and (first is None or aired_at < first):
+            first = aired_at
+    return first
 
 
 type AiredEpisodes = Mapping[int, tuple[Episode, ...]]

@@ -1,0 +1,325 @@
+"""A calendar file joined with an account's library, day by day as windows ask for them.
+
+The airings of a file are put in time order once. The followed items of a day are placed in
+time (`Slot`) when a window first reaches the day, and an item itself is made when first read;
+both are kept until the library changes one of the day's titles. A window thus costs the
+items it returns, and a change in the library the days of the titles it touched.
+"""
+
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple, override
+
+from homeassistant.util import dt as dt_util
+
+from .api import MediaType
+from .calendar_join import (
+    CalendarSelection,
+    ImageUrl,
+    UpcomingItem,
+    episode_duration,
+    item_uid,
+    upcoming_item,
+)
+from .library import Episode, Library, LibraryEntry
+from .ordered_titles import is_same
+
+if TYPE_CHECKING:
+    from .calendar_files import Airing
+
+
+def _air_key(airing: Airing) -> datetime:
+    """Return when an airing is filed in time, without the library.
+
+    Its item starts at most a day away from it (an all-day item starts at local midnight).
+    """
+    return airing.air_time or datetime.combine(airing.air_date, time(), UTC)
+
+
+# How far before a window the airings are read: an item starts up to a day from its airing's
+# time and lasts at most two (an all-day release, an episode's runtime).
+_REACH = timedelta(days=3)
+_DAY = timedelta(days=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_DAY_US = _DAY // _MICROSECOND
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def _utc_day_at(moment_us: int) -> date:
+    return (_EPOCH + moment_us * _MICROSECOND).date()
+
+
+def microseconds(moment: datetime) -> int:
+    """Return an instant as whole microseconds since the epoch, which compare faster than
+    datetimes in different offsets and exactly like them."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _day_start_us(day: date) -> int:
+    return microseconds(datetime.combine(day, time(), UTC))
+
+
+# What `next_item` holds its answer until when it found nothing: nothing ends later.
+_NO_END = microseconds(datetime.max.replace(tzinfo=UTC))
+
+
+@lru_cache(maxsize=256)
+def _duration_us(media_type: MediaType, runtime: int | None) -> int:
+    return episode_duration(media_type, runtime) // _MICROSECOND
+
+
+class Slot(NamedTuple):
+    """When a followed item is on, worked out once, without the item itself.
+
+    Slots sort in air order (start, title, uid), and a window tests them without working
+    the times out again. The item is made when first read: a window's count needs every
+    slot, but a sensor shows its first few items and a calendar's state one.
+    """
+
+    start_us: int
+    title: str
+    uid: str
+    end_us: int
+    media_type: MediaType
+    # Where the item comes from: unique in its file, so that two slots never compare files.
+    position: int
+    file: JoinedFile
+
+    @property
+    def item(self) -> UpcomingItem:
+        """Return the item (made once, kept until its title's library entry changes)."""
+        return self.file.item_at(self.position)
+
+
+class JoinedFile:
+    """A calendar file joined with an account's library, day by day as windows ask for them.
+
+    The airings are put in time order once per file. The followed items of a day (by the UTC
+    day of their airing) are made when a window first reaches that day and kept until one of
+    its titles changes in the library, or the time zone changes; an item is kept until its
+    title's library entry changes. A window thus costs the items it returns, and a change in
+    the library the days of the titles it touched.
+    """
+
+    def __init__(
+        self, airings: tuple[Airing, ...], selection: CalendarSelection, image_url: ImageUrl
+    ) -> None:
+        """Put the file's airings in time order."""
+        self.airings = airings
+        self._selection = selection
+        self._image_url = image_url
+        # Sorted by Unix time: comparing datetimes in different offsets (the networks' own)
+        # costs several times more, in the sort and in every lookup.
+        keyed = sorted(
+            ((microseconds(_air_key(airing)), airing) for airing in airings), key=itemgetter(0)
+        )
+        self._keys = [key for key, _ in keyed]
+        self._order = [airing for _, airing in keyed]
+        self._library: Library | None = None
+        # Position in `_order` -> the entry the item was made from, and the item.
+        self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}
+        # UTC day -> its followed items, for the library and the time zone they were made in.
+        self._days: dict[date, list[Slot]] = {}
+        self._zone: tzinfo | None = None
+        # The last answer of `next_item`: from when, until when it holds (the end of the item
+        # it found), and the item. Kept until a day's items change.
+        self._next: tuple[int, int, UpcomingItem | None] | None = None
+        # Each title's airings, in time order; its episodes are made when first asked for.
+        self._title_airings: dict[int, list[Airing]] = {}
+        for airing in self._order:
+            self._title_airings.setdefault(airing.simkl_id, []).append(airing)
+        self._episodes: dict[int, tuple[Episode, ...]] = {}
+
+    def update(self, library: Library) -> None:
+        """Join with `library` from now on, keeping the days its changes did not touch."""
+        changed = library.changes_since(self._library) if self._library is not None else None
+        if changed is None:
+            self._forget_days()
+        else:
+            for simkl_id in changed:
+                if airings := self._title_airings.get(simkl_id):
+                    self._next = None
+                    for airing in airings:
+                        self._days.pop(_utc_day(_air_key(airing)), None)
+        self._library = library
+
+    def _forget_days(self) -> None:
+        self._days.clear()
+        self._next = None
+
+    def _check_zone(self) -> None:
+        """Forget the days made in another time zone: all-day items start at local midnight."""
+        if (zone := dt_util.get_default_time_zone()) is not self._zone:
+            self._forget_days()
+            self._zone = zone
+
+    def item_at(self, position: int) -> UpcomingItem:
+        """Return the item of the airing at `position`, of a title in the library."""
+        assert self._library is not None
+        airing = self._order[position]
+        entry = self._library.items[airing.simkl_id]
+        cached = self._items.get(position)
+        if cached is None or cached[0] is not entry:
+            cached = self._items[position] = (entry, upcoming_item(airing, entry, self._image_url))
+        return cached[1]
+
+    def _slot(self, position: int) -> Slot | None:
+        """Place the airing at `position` in time; None when its title is not followed."""
+        assert self._library is not None
+        airing = self._order[position]
+        entry = self._library.items.get(airing.simkl_id)
+        if entry is None or not self._selection.follows(entry):
+            return None
+        media_type = entry.media_type
+        if airing.air_time is None or entry.is_movie:
+            # An all-day item starts at local midnight: the item works it out.
+            item = self.item_at(position)
+            start_us, end_us = microseconds(item.start), microseconds(item.end)
+            return Slot(start_us, item.title, item.uid, end_us, media_type, position, self)
+        # An episode's item starts at its air time, which is the airing's key.
+        start_us = self._keys[position]
+        return Slot(
+            start_us,
+            entry.title or airing.title,
+            item_uid(media_type, airing),
+            start_us + _duration_us(media_type, entry.runtime),
+            media_type,
+            position,
+            self,
+        )
+
+    def _day(self, day: date) -> list[Slot]:
+        """Return the followed items of the airings of a UTC day."""
+        if (slots := self._days.get(day)) is None:
+            midnight = _day_start_us(day)
+            first = bisect_left(self._keys, midnight)
+            last = bisect_left(self._keys, midnight + _DAY_US, lo=first)
+            slots = self._days[day] = [
+                slot for position in range(first, last) if (slot := self._slot(position))
+            ]
+        return slots
+
+    def between(self, start: datetime, end: datetime) -> Iterator[Slot]:
+        """Yield the items on between `start` and `end`, in no particular order."""
+        if not self._keys:
+            return
+        self._check_zone()
+        day = max(_utc_day(start - _REACH), _utc_day_at(self._keys[0]))
+        last = min(_utc_day(end + _DAY), _utc_day_at(self._keys[-1]))
+        start_us, end_us = microseconds(start), microseconds(end)
+        while day <= last:
+            for slot in self._day(day):
+                if slot.start_us < end_us and slot.end_us > start_us:
+                    yield slot
+            day += _DAY
+
+    def next_item(self, now: datetime) -> UpcomingItem | None:
+        """Return the item on at `now`, or else the next one.
+
+        The answer holds until the item it found ends, or until the library changes one of
+        the file's titles: a calendar's state, attributes and next update all ask for it.
+        """
+        if not self._keys:
+            return None
+        self._check_zone()
+        now_us = microseconds(now)
+        if self._next is not None and self._next[0] <= now_us < self._next[1]:
+            return self._next[2]
+        best: Slot | None = None
+        day = max(_utc_day(now - _REACH), _utc_day_at(self._keys[0]))
+        last = _utc_day_at(self._keys[-1])
+        while day <= last:
+            # The items of a day's airings start at most a day before the day.
+            if best is not None and _day_start_us(day - _DAY) > best.start_us:
+                break
+            for slot in self._day(day):
+                if slot.end_us > now_us and (best is None or slot < best):
+                    best = slot
+            day += _DAY
+        self._next = (now_us, best.end_us if best else _NO_END, best.item if best else None)
+        return self._next[2]
+
+    @property
+    def titles_with_episodes(self) -> Iterable[int]:
+        """Return the Simkl ids of the titles in the file (an id may turn out to have only
+        airings without an episode number)."""
+        return self._title_airings.keys()
+
+    def episodes(self, entry: LibraryEntry) -> tuple[Episode, ...]:
+        """Return the episodes in the file of a followed show (the same tuple each time)."""
+        if (
+            (airings := self._title_airings.get(entry.simkl_id)) is None
+            or entry.is_movie
+            or not self._selection.follows(entry)
+        ):
+            return ()
+        if (found := self._episodes.get(entry.simkl_id)) is None:
+            found = self._episodes[entry.simkl_id] = tuple(
+                Episode(
+                    season=airing.season,
+                    number=airing.episode,
+                    title=airing.episode_title,
+                    aired_at=airing.air_time,
+                )
+                for airing in airings
+                if airing.episode is not None
+            )
+        return found
+
+
+class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
+    """The followed shows' episodes in some joined files, by Simkl id, looked up when asked.
+
+    Each title's answer is kept: the up-next list and the new-episode check both ask for
+    every title being watched.
+    """
+
+    def __init__(self, library: Library, files: Iterable[JoinedFile]) -> None:
+        """Read `files` for the titles of `library`."""
+        self._library = library
+        self._files = tuple(files)
+        self._found: dict[int, tuple[Episode, ...]] = {}
+
+    def reads(self, library: Library, files: Iterable[JoinedFile]) -> bool:
+        """Tell whether this reads the very same library and files (and may be reused)."""
+        return library is self._library and is_same(tuple(files), self._files)
+
+    def of(self, entry: LibraryEntry) -> tuple[Episode, ...]:
+        """Return a title's episodes (the same tuple while nothing changes)."""
+        if (known := self._found.get(entry.simkl_id)) is not None:
+            return known
+        found = [episodes for file in self._files if (episodes := file.episodes(entry))]
+        known = () if not found else found[0] if len(found) == 1 else tuple(chain(*found))
+        self._found[entry.simkl_id] = known
+        return known
+
+    @override
+    def __getitem__(self, simkl_id: int) -> tuple[Episode, ...]:
+        if (entry := self._library.items.get(simkl_id)) is None or not (found := self.of(entry)):
+            raise KeyError(simkl_id)
+        return found
+
+    @override
+    def get(self, key: int, default: Any = None) -> Any:
+        """Return a title's episodes, or `default`, without raising (most titles have none)."""
+        entry = self._library.items.get(key)
+        return (self.of(entry) if entry is not None else None) or default
+
+    @override
+    def __iter__(self) -> Iterator[int]:
+        titles = {simkl_id for file in self._files for simkl_id in file.titles_with_episodes}
+        return (simkl_id for simkl_id in titles if simkl_id in self)
+
+    @override
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
