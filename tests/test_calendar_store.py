@@ -146,3 +146,42 @@ async def test_store_of_earlier_versions_read_and_written_the_same(
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
     assert json_bytes(hass_storage[CALENDAR_STORE_KEY]["data"]) == json_bytes(EARLIER_STORE)
+
+
+@pytest.mark.parametrize(
+    ("october_tv", "fetched", "warnings"),
+    [
+        (EARLIER_STORE["files"]["2026/10/tv"], [], 0),
+        ({"airings": "not a list"}, ["GET /calendar/2026/10/tv.json"], 1),
+    ],
+    ids=["readable", "unreadable"],
+)
+async def test_a_stored_archive_is_read_when_a_window_needs_it(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    *,
+    october_tv: dict[str, Any],
+    fetched: list[str],
+    warnings: int,
+) -> None:
+    """A start reads the rolling files only: a stored archive is read when a window first
+    needs it, and one that cannot be read is then fetched again, with one warning."""
+    stored = {"files": {**EARLIER_STORE["files"], "2026/10/tv": october_tv}}
+    hass_storage[CALENDAR_STORE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": CALENDAR_STORE_KEY,
+        "data": stored,
+    }
+    await setup_integration(hass, mock_config_entry)
+    assert calendar_requests(fake_simkl) == []
+    assert "unknown format" not in caplog.text
+
+    await _get_events(hass, *OCTOBER)
+
+    requested = calendar_requests(fake_simkl)
+    assert [path for path in requested if path.endswith("/2026/10/tv.json")] == fetched
+    assert caplog.text.count("The stored Simkl calendar has an unknown format") == warnings

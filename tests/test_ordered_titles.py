@@ -91,3 +91,42 @@ def test_nothing_changed_keeps_the_same_list() -> None:
     source.put(1, (0.0, "a"), "a")  # the same value again is no change
     assert mirror.mirror(source, revision, pytest.fail) == revision
     assert mirror.values() is listed
+
+
+@pytest.mark.parametrize(("seed", "look_every"), [(4, 1), (5, 3), (6, 25)])
+def test_the_listed_values_follow_every_change(seed: int, look_every: int) -> None:
+    """Random puts, moves, removals and clears, the list looked at now and then: it always
+    lists the values by their keys; a list handed out earlier never changes afterwards; and
+    a new list is handed out when something changed, the same one when nothing did."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible sequence, not a secret
+    titles: OrderedTitles[str] = OrderedTitles()
+    expected: dict[int, tuple[tuple[float, str], str]] = {}
+    handed_out: list[tuple[list[str], list[str]]] = []
+    last: list[str] | None = None
+    changed = True
+    for step in range(1, 300):
+        action = rng.random()
+        simkl_id = rng.choice(TITLES)
+        if action < 0.01:
+            titles.clear()
+            changed |= bool(expected)
+            expected.clear()
+        elif action < 0.3:
+            titles.discard(simkl_id)
+            changed |= expected.pop(simkl_id, None) is not None
+        else:
+            key = (float(rng.randrange(5)), f"title {simkl_id}")
+            value = f"value {rng.randrange(3)} of {simkl_id}"
+            titles.put(simkl_id, key, value)
+            changed |= expected.get(simkl_id) != (key, value)
+            expected[simkl_id] = (key, value)
+        if step % look_every == 0:
+            listed = titles.values()
+            assert listed == [value for _, value in sorted(expected.values())]
+            if changed:
+                assert listed is not last
+            elif expected:  # (a clear of an empty list may hand out a new empty one)
+                assert listed is last
+            handed_out.append((listed, list(listed)))
+            last, changed = listed, False
+    assert all(listed == copy for listed, copy in handed_out)

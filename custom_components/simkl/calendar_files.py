@@ -231,6 +231,10 @@ class CalendarFiles:
             if (files := await self._store.async_load_copy(_files_from_json)) is not None:
                 self._files = dict(files)
                 self._archive_use = {key: now for key in files if key.year is not None}
+                # Every account's start reads the rolling files; the archives wait for a window.
+                for key in files:
+                    if key.year is None:
+                        self.get(key)
 
     async def async_save_now(self) -> None:
         """Write the files now (an account unloads: no delayed write must outlive it)."""

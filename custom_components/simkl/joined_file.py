@@ -49,6 +49,8 @@ _DAY = timedelta(days=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = _DAY // _MICROSECOND
+# The items of a UTC day's airings start from a day before the day to a day after it ends.
+_ITEM_REACH_US = 2 * _DAY_US
 
 
 def _utc_day(moment: datetime) -> date:
@@ -209,19 +211,27 @@ class JoinedFile:
             ]
         return slots
 
-    def between(self, start: datetime, end: datetime) -> Iterator[Slot]:
-        """Yield the items on between `start` and `end`, in no particular order."""
+    def between(self, start: datetime, end: datetime) -> list[Slot]:
+        """Return the items on between `start` and `end`, in no particular order."""
         if not self._keys:
-            return
+            return []
         self._check_zone()
         day = max(_utc_day(start - _REACH), _utc_day_at(self._keys[0]))
         last = min(_utc_day(end + _DAY), _utc_day_at(self._keys[-1]))
         start_us, end_us = microseconds(start), microseconds(end)
+        found: list[Slot] = []
         while day <= last:
-            for slot in self._day(day):
-                if slot.start_us < end_us and slot.end_us > start_us:
-                    yield slot
+            slots = self._day(day)
+            midnight = _day_start_us(day)
+            if midnight - _DAY_US >= start_us and midnight + _ITEM_REACH_US <= end_us:
+                # Every item of the day starts within the window (and ends after it starts).
+                found.extend(slots)
+            else:
+                found.extend(
+                    slot for slot in slots if slot.start_us < end_us and slot.end_us > start_us
+                )
             day += _DAY
+        return found
 
     def next_item(self, now: datetime) -> UpcomingItem | None:
         """Return the item on at `now`, or else the next one.

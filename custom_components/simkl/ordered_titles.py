@@ -6,7 +6,7 @@ time; kept here, a change costs the titles it touched, and the list is materiali
 only when one of them moved in or out.
 """
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -43,14 +43,26 @@ class OrderedTitles[V]:
     title by title.
     """
 
-    __slots__ = ("_filling", "_keys", "_listed", "_log", "_log_start", "_order", "_values")
+    __slots__ = (
+        "_filling",
+        "_keys",
+        "_listed",
+        "_log",
+        "_log_start",
+        "_order",
+        "_shared",
+        "_values",
+    )
 
     def __init__(self) -> None:
         """Start empty."""
         self._keys: dict[int, SortKey] = {}
         self._values: dict[int, V] = {}
         self._order: list[tuple[SortKey, int]] = []
+        # The values in order, once asked for; changed in place until handed out again
+        # (a copy is cheaper than listing the values again, at every change of a long list).
         self._listed: list[V] | None = None
+        self._shared = False
         # Filled since the last `clear`: the order is sorted once, when first needed.
         self._filling = True
         # The titles changed since the revision `_log_start`, one per revision.
@@ -63,7 +75,6 @@ class OrderedTitles[V]:
         return self._log_start + len(self._log)
 
     def _changed(self, simkl_id: int) -> None:
-        self._listed = None
         self._log.append(simkl_id)
         # A log much longer than the list costs more than a mirror passing over the list.
         if len(self._log) > 2 * len(self._keys) + 64:
@@ -80,18 +91,30 @@ class OrderedTitles[V]:
             self._filling = False
         return self._order
 
+    def _own_listed(self) -> list[V] | None:
+        """Return the listed values to change in place, if they are kept."""
+        if self._listed is not None and self._shared:
+            self._listed = self._listed.copy()
+            self._shared = False
+        return self._listed
+
     def put(self, simkl_id: int, key: SortKey, value: V) -> None:
         """Set a title's value and its place."""
         if self._keys.get(simkl_id) == key:
             if self._values[simkl_id] == value:
                 return
+            if (listed := self._own_listed()) is not None:
+                listed[bisect_left(self._order, (key, simkl_id))] = value
         else:
             self.discard(simkl_id)
             self._keys[simkl_id] = key
             if self._filling:
                 self._order.append((key, simkl_id))
             else:
-                insort(self._order, (key, simkl_id))
+                position = bisect_left(self._order, (key, simkl_id))
+                self._order.insert(position, (key, simkl_id))
+                if (listed := self._own_listed()) is not None:
+                    listed.insert(position, value)
         self._values[simkl_id] = value
         self._changed(simkl_id)
 
@@ -100,7 +123,10 @@ class OrderedTitles[V]:
         if (key := self._keys.pop(simkl_id, None)) is None:
             return
         order = self._sorted()
-        del order[bisect_left(order, (key, simkl_id))]
+        position = bisect_left(order, (key, simkl_id))
+        del order[position]
+        if (listed := self._own_listed()) is not None:
+            del listed[position]
         del self._values[simkl_id]
         self._changed(simkl_id)
 
@@ -110,6 +136,7 @@ class OrderedTitles[V]:
         self._values.clear()
         self._order.clear()
         self._listed = None
+        self._shared = False
         self._filling = True
         self._restart_log()
 
@@ -137,4 +164,6 @@ class OrderedTitles[V]:
         """Return the values in order (the same list while nothing changes; do not modify)."""
         if self._listed is None:
             self._listed = [self._values[simkl_id] for _, simkl_id in self._sorted()]
+        # Handed out: a change makes a new list, by which a reader tells that one happened.
+        self._shared = True
         return self._listed

@@ -14,6 +14,8 @@ account keeps its own join (`calendar_join.py`):
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, override
 
 from homeassistant.core import callback
@@ -209,11 +211,9 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
 
         The rolling files win over the archives where they cover the time.
         """
-        found: dict[str, Slot] = {
-            slot.uid: slot
-            for joined in self._rolling_joined()
-            for slot in joined.between(start, end)
-        }
+        joined_files = self._rolling_joined()
+        slots = list(chain.from_iterable(joined.between(start, end) for joined in joined_files))
+        found: dict[str, Slot] = dict(zip(map(attrgetter("uid"), slots), slots, strict=True))
         for key in set(self._archive_keys(self.files, start, end)):
             if (archive := self._calendar_files.get(key)) is None:
                 continue
