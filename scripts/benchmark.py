@@ -4,15 +4,17 @@ For each library size, Home Assistant runs in this process with the integration 
 fake Simkl account, and the fake runs in a child process, so the CPU time printed is Home
 Assistant's alone (process time: every thread, no network waits). Printed per size:
 - requests, wall time and CPU time of the cold start (first link), an unchanged poll, a poll
-  after one watched episode (and the store write it schedules), measured after one warm-up change
-  that is not counted, and a restart on the stored library (the median of five restarts, each
-  reading the stored library and calendar files again, as a new process does), with the part
-  spent reading the stores apart;
-- the bytes of the stored library, in total and per title;
+  after one watched episode (and the store write it schedules: the change file), measured after
+  one warm-up change that is not counted, and a restart on the stored library (the median of
+  five restarts, each reading the stored library and calendar files again, as a new process
+  does), with the part spent reading the stores apart;
+- the CPU time of a whole write of the stored library, which a save makes once the titles
+  changed since the last one pass a twentieth of the library;
+- the bytes of the stored library (the whole copy and the change file), in total and per title;
 - the bytes of state attributes written by the sensors the change updated;
 - `calendar.get_events` for 30 and 90 days;
-- the peak of Python's memory (tracemalloc) during a cold start, in a separate run since
-  tracing slows everything down.
+- the peak of Python's memory (tracemalloc) during a cold start and the first write of the
+  stored library that follows it, in a separate run since tracing slows everything down.
 There are no thresholds. `--save FILE` writes the figures; `--baseline FILE` prints each figure
 with its ratio to that earlier run, so that a change can be judged in one run on a noisy machine.
 
@@ -56,7 +58,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_test_home_assistant,
 )
 
-from custom_components.simkl import helpers
+from custom_components.simkl import helpers, library_store
 from custom_components.simkl.calendar_files import CALENDAR_FILES, CalendarFiles
 from custom_components.simkl.const import CONF_CLIENT_ID, DOMAIN
 from custom_components.simkl.coordinator import SimklLibraryCoordinator
@@ -260,12 +262,20 @@ class Bench:
         """Write the stored library as the delayed save scheduled by a change does."""
         await self.coordinator.async_save_now()
 
+    async def write_store_whole(self) -> None:
+        """Write the stored library whole, as a save does once the changes pass the bound."""
+        # `create`: a version that writes the library whole at every save has no bound.
+        with patch.object(library_store, "compaction_bound", lambda titles: -1, create=True):
+            await self.write_store()
+
     def stored_bytes(self) -> int:
-        """Return the size of the stored library's files."""
+        """Return the size of the stored library's files: the whole copy, the change file."""
         folder = Path(self.config_dir, ".storage")
-        key = AccountStore.LIBRARY.key(self.entry.entry_id)
-        paths = folder.glob(f"{key}*")
-        return sum(path.stat().st_size for path in paths if "calendar" not in path.name)
+        paths = (
+            folder / store.key(self.entry.entry_id)
+            for store in (AccountStore.LIBRARY, AccountStore.LIBRARY_CHANGES)
+        )
+        return sum(path.stat().st_size for path in paths if path.exists())
 
     def calendar_entity(self) -> str:
         """Return the account's calendar entity id."""
@@ -348,6 +358,8 @@ async def _measure_size(items: int, profile: str | None) -> Figures:
             ]
         )
         figures["poll_store_write_cpu_ms"] = _median(writes).cpu_ms
+        whole = _median([await _measure(fake, bench.write_store_whole) for _ in range(REPEATS)])
+        figures["whole_store_write_cpu_ms"] = whole.cpu_ms
         figures["sensors_updated"] = updated
         figures["attribute_bytes"] = written
         figures["recorded_attribute_bytes"] = recorded
@@ -397,6 +409,7 @@ async def _measure_size(items: int, profile: str | None) -> Figures:
         tracemalloc.start()
         start = tracemalloc.get_traced_memory()[0]
         await bench.set_up()
+        await bench.write_store()  # the first write, whole, a minute after the first sync
         figures["cold_peak_mib"] = (tracemalloc.get_traced_memory()[1] - start) / 2**20
         tracemalloc.stop()
         await bench.unload()
@@ -434,11 +447,12 @@ ROWS = (
         )
     ),
     ("poll_store_write_cpu_ms", "  of which the store write: CPU ms", "{:.1f}"),
+    ("whole_store_write_cpu_ms", "store: a whole write (past the bound): CPU ms", "{:.1f}"),
     ("restart_read_cpu_ms", "  restart: of which reading the stores: CPU ms", "{:.1f}"),
     ("restart_after_read_cpu_ms", "  restart: after the stores are read: CPU ms", "{:.1f}"),
     ("stored_bytes", "stored library: bytes", "{:.0f}"),
     ("stored_bytes_per_title", "stored library: bytes per title", "{:.0f}"),
-    ("cold_peak_mib", "cold start: peak Python memory MiB (tracemalloc)", "{:.1f}"),
+    ("cold_peak_mib", "cold start + first write: peak Python MiB (tracemalloc)", "{:.1f}"),
     ("sensors_updated", "one change: sensors updated", "{:.0f}"),
     ("attribute_bytes", "one change: state attribute bytes written", "{:.0f}"),
     ("recorded_attribute_bytes", "one change: of which the recorder keeps", "{:.0f}"),

@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import fields
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -15,9 +14,9 @@ import pytest
 
 from custom_components.simkl.api import transport as transport_module
 from custom_components.simkl.const import DOMAIN
-from custom_components.simkl.library_store import LIBRARY_STORAGE_VERSION, entry_from_row
+from custom_components.simkl.library_store import LIBRARY_STORAGE_VERSION
 from custom_components.simkl.storage import CACHE_SAVE_DELAY
-from tests.conftest import ACCOUNT_ID, client_settings
+from tests.conftest import client_settings
 from tests.fake_simkl import FaultKind
 from tests.sync_account import (
     ACTIVITIES,
@@ -40,12 +39,6 @@ from tests.sync_account import (
 )
 
 __all__ = ["account", "frozen_time", "synced"]  # fixtures
-
-STORED_HEADER = {
-    "account": {"account_id": ACCOUNT_ID, "name": "alice"},
-    "activities": None,
-    "playback": [],
-}
 
 
 async def test_first_sync_reads_the_whole_library_once(synced: Account) -> None:
@@ -228,69 +221,6 @@ async def test_restart_with_stored_library_costs_one_request(
     assert synced.states() == states
 
 
-async def test_changes_are_written_at_most_once_a_minute(
-    synced: Account, hass_storage: dict[str, Any]
-) -> None:
-    """However often the library changes, its stored copy is written a minute after the
-    last change at the earliest, and then holds every change."""
-    await synced.poll(CACHE_SAVE_DELAY)
-    written = hass_storage[synced.store_key]["data"]["items"]
-
-    for episode in (3, 4, 5):
-        synced.fake.watch_episodes(synced.user, SEVERANCE, 3, [episode])
-        await synced.poll(timedelta(seconds=20))
-        await synced.coordinator.async_refresh()  # as after an action
-        assert hass_storage[synced.store_key]["data"]["items"] == written
-
-    await synced.poll(CACHE_SAVE_DELAY - timedelta(seconds=1))
-    assert hass_storage[synced.store_key]["data"]["items"] == written
-    await synced.poll(timedelta(seconds=2))
-    stored = hass_storage[synced.store_key]["data"]["items"]
-    assert stored != written
-    assert (
-        entry_from_row(
-            next(line for line in stored.splitlines() if line.startswith(f"[{SEVERANCE},"))
-        )
-        == synced.coordinator.current.items[SEVERANCE]
-    )
-
-
-def _version_1(stored: dict[str, Any]) -> dict[str, Any]:
-    """Return a stored library in the shape version 1 wrote: each title an object."""
-    titles = []
-    for line in stored["items"].splitlines():
-        entry = entry_from_row(line)
-        titles.append(
-            {
-                item.name: value.isoformat() if isinstance(value, datetime) else value
-                for item in fields(entry)
-                if (value := getattr(entry, item.name)) is not None or item.name == "status"
-            }
-        )
-    return {**stored, "items": titles}
-
-
-async def test_version_1_store_is_migrated(synced: Account, hass_storage: dict[str, Any]) -> None:
-    """A library stored by the previous version is read as it was and rewritten in the
-    compact shape; the restart still costs one request."""
-    await synced.poll(CACHE_SAVE_DELAY)
-    states = synced.states()
-    await synced.unload()
-    current = hass_storage[synced.store_key]
-    hass_storage[synced.store_key] = {**current, "version": 1, "data": _version_1(current["data"])}
-    synced.fake.clear_requests()
-
-    await synced.setup()
-
-    assert synced.requests() == [ACTIVITIES]
-    assert synced.states() == states
-    migrated = hass_storage[synced.store_key]
-    assert migrated["version"] == LIBRARY_STORAGE_VERSION
-    assert sorted(migrated["data"]["items"].splitlines()) == sorted(
-        current["data"]["items"].splitlines()
-    )
-
-
 async def test_change_while_stopped_is_synced_as_a_delta(
     synced: Account, hass_storage: dict[str, Any]
 ) -> None:
@@ -306,57 +236,6 @@ async def test_change_while_stopped_is_synced_as_a_delta(
 
     assert synced.requests() == [ACTIVITIES, ("GET /sync/all-items/shows", since)]
     synced.assert_synced()
-
-
-@pytest.mark.parametrize(
-    "stored",
-    [
-        pytest.param(
-            {"version": LIBRARY_STORAGE_VERSION, "data": {"items": "?"}}, id="unknown format"
-        ),
-        pytest.param({"version": LIBRARY_STORAGE_VERSION, "data": []}, id="not an object"),
-        pytest.param(
-            {
-                "version": LIBRARY_STORAGE_VERSION,
-                "data": {**STORED_HEADER, "items": '[1, 0, 0, "A title"]\n{"simkl_id": 2}'},
-            },
-            id="a malformed title",
-        ),
-        pytest.param(
-            {"version": LIBRARY_STORAGE_VERSION, "data": {**STORED_HEADER, "items": []}},
-            id="titles not in one text",
-        ),
-        pytest.param(
-            {"version": 1, "data": {"account": {"account_id": ACCOUNT_ID}}},
-            id="version 1, malformed",
-        ),
-        pytest.param({"version": 0, "data": {**STORED_HEADER, "items": []}}, id="version 0"),
-        pytest.param({"version": LIBRARY_STORAGE_VERSION + 1, "data": {}}, id="newer version"),
-        pytest.param(
-            {
-                "version": LIBRARY_STORAGE_VERSION,
-                "data": {
-                    "account": {"account_id": 1, "name": "someone else"},
-                    "activities": None,
-                    "items": "",
-                    "playback": [],
-                },
-            },
-            id="another account",
-        ),
-    ],
-)
-async def test_unusable_store_is_discarded(
-    account: Account, hass_storage: dict[str, Any], stored: dict[str, Any]
-) -> None:
-    """A stored library that cannot be used is dropped and the library synced again."""
-    hass_storage[account.store_key] = {"key": account.store_key, **stored}
-
-    await account.setup()
-
-    assert account.entry.state is ConfigEntryState.LOADED
-    assert account.requests() == FIRST_SYNC
-    account.assert_synced()
 
 
 @pytest.mark.usefixtures("no_client_retries")

@@ -15,7 +15,7 @@ from custom_components.simkl.library import (
     UpNext,
     episode_code,
 )
-from custom_components.simkl.library_store import entry_from_row, entry_row
+from custom_components.simkl.library_codec import entry_from_row, entry_row
 
 WATCHED_AT = datetime(2026, 10, 1, 20, 0, tzinfo=UTC)
 

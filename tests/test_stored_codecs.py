@@ -20,7 +20,7 @@ from homeassistant.util.json import json_loads
 import pytest
 
 from custom_components.simkl.library import Account, LibraryEntry, PlaybackEntry
-from custom_components.simkl.library_store import (
+from custom_components.simkl.library_codec import (
     entry_from_row,
     entry_row,
     playback_from_json,

@@ -29,6 +29,8 @@ class AccountStore(StrEnum):
     """What is stored for one account; the value ends the store's key."""
 
     LIBRARY = ""
+    # The titles changed since the library was last written whole (library_store.py).
+    LIBRARY_CHANGES = ".library_changes"
     # Where earlier versions stored an account's own calendar files.
     LEGACY_CALENDAR = ".calendar"
     # The titles resolved for the account's media players, and the players' readings.
