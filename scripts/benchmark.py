@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 import cProfile
 from dataclasses import dataclass
+import gc
 import json
 import multiprocessing
 from multiprocessing.connection import Connection
@@ -157,6 +158,9 @@ async def _measure(
 ) -> Run:
     """Run `action` and return its requests, wall time and CPU time."""
     fake.ask("requests")
+    # From a clean heap, so that a collection of garbage left by the phase before does not
+    # land in this one (the largest source of scatter between runs).
+    gc.collect()
     profiler = cProfile.Profile() if profile else None
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:

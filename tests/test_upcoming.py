@@ -204,6 +204,7 @@ async def test_removal_leaves_no_file_behind(
             {"tv": {"airings": "not a list", "checked_at": "yesterday"}},
             "The stored Simkl calendar has an unknown format",
         ),
+        (1, {"tv": "not an object"}, "The stored Simkl calendar has an unknown format"),
         (2, {}, "The stored Simkl calendar could not be read"),  # written by a newer version
         (0, {}, "Migrating simkl.calendar storage from 0.1"),  # dropped, not migrated
     ],
