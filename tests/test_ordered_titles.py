@@ -95,9 +95,10 @@ def test_nothing_changed_keeps_the_same_list() -> None:
 
 @pytest.mark.parametrize(("seed", "look_every"), [(4, 1), (5, 3), (6, 25)])
 def test_the_listed_values_follow_every_change(seed: int, look_every: int) -> None:
-    """Random puts, moves, removals and clears, the list looked at now and then: it always
-    lists the values by their keys; a list handed out earlier never changes afterwards; and
-    a new list is handed out when something changed, the same one when nothing did."""
+    """Random puts, moves, removals, clears and first passes, the list looked at now and then:
+    it always lists the values by their keys; a list handed out earlier never changes
+    afterwards; and a new list is handed out when something changed, the same one when
+    nothing did."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible sequence, not a secret
     titles: OrderedTitles[str] = OrderedTitles()
     expected: dict[int, tuple[tuple[float, str], str]] = {}
@@ -111,6 +112,14 @@ def test_the_listed_values_follow_every_change(seed: int, look_every: int) -> No
             titles.clear()
             changed |= bool(expected)
             expected.clear()
+        elif action < 0.03:
+            # A first pass: every title at once.
+            expected = {
+                title: ((float(rng.randrange(5)), f"title {title}"), f"filled {title}")
+                for title in rng.sample(TITLES, 10)
+            }
+            titles.fill((title, key, value) for title, (key, value) in expected.items())
+            changed = True
         elif action < 0.3:
             titles.discard(simkl_id)
             changed |= expected.pop(simkl_id, None) is not None

@@ -140,6 +140,15 @@ class OrderedTitles[V]:
         self._filling = True
         self._restart_log()
 
+    def fill(self, titles: Iterable[tuple[int, SortKey, V]]) -> None:
+        """Replace every title with `titles` (Simkl id, sort key, value), sorted once when
+        first needed: a first pass costs a sort, not a place found per title."""
+        self.clear()
+        rows = list(titles)
+        self._keys = {simkl_id: key for simkl_id, key, _ in rows}
+        self._values = {simkl_id: value for simkl_id, _, value in rows}
+        self._order = [(key, simkl_id) for simkl_id, key, _ in rows]
+
     def mirror[S](
         self, source: OrderedTitles[S], revision: int | None, make: Callable[[S], V]
     ) -> int:
@@ -149,10 +158,10 @@ class OrderedTitles[V]:
         From a `revision` returned earlier, only the titles changed since are made again.
         """
         if revision is None or revision < source._log_start:
-            self.clear()
-            changed: Iterable[int] = source._keys
-        else:
-            changed = dict.fromkeys(source._log[revision - source._log_start :])
+            values = source._values
+            self.fill((title, key, make(values[title])) for title, key in source._keys.items())
+            return source.revision
+        changed = dict.fromkeys(source._log[revision - source._log_start :])
         for simkl_id in changed:
             if (key := source._keys.get(simkl_id)) is None:
                 self.discard(simkl_id)

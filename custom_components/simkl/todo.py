@@ -258,6 +258,8 @@ class SimklWatchlist(SimklTodoList):
     def _start_items(self) -> None:
         self._library: Library | None = None
         self._planned: OrderedTitles[TodoItem] = OrderedTitles()
+        # Each type's name in an item's description, looked up once.
+        self._kinds: dict[MediaType, str] = {}
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -269,7 +271,9 @@ class SimklWatchlist(SimklTodoList):
             )
 
     def _item(self, entry: LibraryEntry) -> TodoItem:
-        kind = self.kind_names.get(entry.media_type.item_key, entry.media_type.item_key)
+        if (kind := self._kinds.get(entry.media_type)) is None:
+            key = entry.media_type.item_key
+            kind = self._kinds[entry.media_type] = self.kind_names.get(key, key)
         return ListedItem(
             uid=str(entry.simkl_id),
             summary=entry.title,
@@ -282,10 +286,14 @@ class SimklWatchlist(SimklTodoList):
         """Return the titles planned, newest first."""
         library = self.coordinator.current
         changed = changed_titles(library, self._library)
-        if changed is None:
-            self._planned.clear()
-            changed = [entry.simkl_id for entry in library.entries(status=ListStatus.PLAN_TO_WATCH)]
         self._library = library
+        if changed is None:
+            self._planned.fill(
+                (entry.simkl_id, latest_first(entry.added_at, entry.title), self._item(entry))
+                for entry in library.entries(status=ListStatus.PLAN_TO_WATCH)
+                if entry.media_type in self.media_types
+            )
+            return self._planned.values()
         for simkl_id in changed:
             entry = library.items.get(simkl_id)
             if (
