@@ -45,6 +45,16 @@ def _calendar_writes() -> int:
     return sum(call.args[0].key == CALENDAR_STORE_KEY for call in write.call_args_list)
 
 
+def _store_files(hass_storage: dict[str, Any], data: dict[str, Any]) -> None:
+    """Leave `data` in the calendar store as a version 1 store (the current one)."""
+    hass_storage[CALENDAR_STORE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": CALENDAR_STORE_KEY,
+        "data": data,
+    }
+
+
 async def _get_events(hass: HomeAssistant, start: str, end: str) -> list[dict[str, Any]]:
     return await calendar_events(hass, start_date_time=start, end_date_time=end)
 
@@ -128,12 +138,7 @@ async def test_store_of_earlier_versions_read_and_written_the_same(
 ) -> None:
     """The files earlier versions stored are read as they are, and written back byte for
     byte the same: no migration, and an older version still reads the store."""
-    hass_storage[CALENDAR_STORE_KEY] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": CALENDAR_STORE_KEY,
-        "data": EARLIER_STORE,
-    }
+    _store_files(hass_storage, EARLIER_STORE)
     await setup_integration(hass, mock_config_entry)
     assert calendar_requests(fake_simkl) == []
     state = hass.states.get(CALENDAR_ENTITY_ID)
@@ -170,12 +175,7 @@ async def test_a_stored_archive_is_read_when_a_window_needs_it(
     """A start reads the rolling files only: a stored archive is read when a window first
     needs it, and one that cannot be read is then fetched again, with one warning."""
     stored = {"files": {**EARLIER_STORE["files"], "2026/10/tv": october_tv}}
-    hass_storage[CALENDAR_STORE_KEY] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": CALENDAR_STORE_KEY,
-        "data": stored,
-    }
+    _store_files(hass_storage, stored)
     await setup_integration(hass, mock_config_entry)
     assert calendar_requests(fake_simkl) == []
     assert "unknown format" not in caplog.text
