@@ -193,6 +193,11 @@ def join_library(
             yield upcoming_item(airing, entry, image_url)
 
 
+def item_title(entry: LibraryEntry, airing: Airing) -> str:
+    """Return the title an item of `airing` shows: the library's, else the file's."""
+    return entry.title or airing.title
+
+
 def upcoming_item(airing: Airing, entry: LibraryEntry, image_url: ImageUrl) -> UpcomingItem:
     """Describe an airing of a library title."""
     # A release is an all-day event; an episode keeps its time and its network's date.
@@ -204,7 +209,7 @@ def upcoming_item(airing: Airing, entry: LibraryEntry, image_url: ImageUrl) -> U
         uid=item_uid(entry.media_type, airing),
         media_type=entry.media_type,
         simkl_id=entry.simkl_id,
-        title=entry.title or airing.title,
+        title=item_title(entry, airing),
         status=entry.status,
         season=None if entry.is_movie else airing.season,
         episode=None if entry.is_movie else airing.episode,

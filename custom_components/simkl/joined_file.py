@@ -22,6 +22,7 @@ from .calendar_join import (
     ImageUrl,
     UpcomingItem,
     episode_duration,
+    item_title,
     item_uid,
     upcoming_item,
 )
@@ -107,10 +108,9 @@ class JoinedFile:
     """A calendar file joined with an account's library, day by day as windows ask for them.
 
     The airings are put in time order once per file. The followed items of a day (by the UTC
-    day of their airing) are made when a window first reaches that day and kept until one of
-    its titles changes in the library, or the time zone changes; an item is kept until its
-    title's library entry changes. A window thus costs the items it returns, and a change in
-    the library the days of the titles it touched.
+    day of their airing) are placed in time when a window first reaches that day, and kept
+    until one of its titles changes in the library, or the time zone changes; an item is made
+    when first read and kept until its title's library entry changes.
     """
 
     def __init__(
@@ -130,7 +130,8 @@ class JoinedFile:
         self._library: Library | None = None
         # Position in `_order` -> the entry the item was made from, and the item.
         self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}
-        # UTC day -> its followed items, for the library and the time zone they were made in.
+        # UTC day -> the slots of its followed items, for the library and the time zone they
+        # were placed in.
         self._days: dict[date, list[Slot]] = {}
         self._zone: tzinfo | None = None
         # The last answer of `next_item`: from when, until when it holds (the end of the item
@@ -192,7 +193,7 @@ class JoinedFile:
         start_us = self._keys[position]
         return Slot(
             start_us,
-            entry.title or airing.title,
+            item_title(entry, airing),
             item_uid(media_type, airing),
             start_us + _duration_us(media_type, entry.runtime),
             media_type,

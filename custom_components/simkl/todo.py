@@ -28,7 +28,7 @@ from .const import DOMAIN
 from .entity import SimklEntity
 from .errors import simkl_read_errors
 from .library import Library, LibraryEntry, UpNext
-from .ordered_titles import OrderedTitles, changed_titles, latest_first
+from .ordered_titles import OrderedTitles, SortKey, changed_titles, latest_first
 from .title_search import async_find_title
 from .watching import shared_up_next_list
 from .write_store import SyncEndpoint, SyncWrite
@@ -281,6 +281,10 @@ class SimklWatchlist(SimklTodoList):
             description=f"{entry.year} · {kind}" if entry.year else kind,
         )
 
+    def _row(self, entry: LibraryEntry) -> tuple[int, SortKey, TodoItem]:
+        """Return a planned title's id, place (newest first) and item."""
+        return entry.simkl_id, latest_first(entry.added_at, entry.title), self._item(entry)
+
     @override
     def _library_items(self) -> list[TodoItem]:
         """Return the titles planned, newest first."""
@@ -289,7 +293,7 @@ class SimklWatchlist(SimklTodoList):
         self._library = library
         if changed is None:
             self._planned.fill(
-                (entry.simkl_id, latest_first(entry.added_at, entry.title), self._item(entry))
+                self._row(entry)
                 for entry in library.entries(status=ListStatus.PLAN_TO_WATCH)
                 if entry.media_type in self.media_types
             )
@@ -303,8 +307,7 @@ class SimklWatchlist(SimklTodoList):
             ):
                 self._planned.discard(simkl_id)
             else:
-                key = latest_first(entry.added_at, entry.title)
-                self._planned.put(simkl_id, key, self._item(entry))
+                self._planned.put(*self._row(entry))
         return self._planned.values()
 
     @override
