@@ -40,6 +40,14 @@ class Calendar:
         """Return the listed episodes by Simkl id."""
         return self.episodes
 
+    def titles_aired_between(self, start: datetime, end: datetime) -> set[int]:
+        """Return the titles with a listed episode that aired after `start`, up to `end`."""
+        return {
+            simkl_id
+            for simkl_id, listed in self.episodes.items()
+            if any(episode.aired_at and start < episode.aired_at <= end for episode in listed)
+        }
+
 
 def _entry(simkl_id: int, **fields: object) -> LibraryEntry:
     defaults: dict[str, object] = {

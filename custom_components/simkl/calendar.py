@@ -1,7 +1,7 @@
 """Calendar of the upcoming episodes and movie releases of an account's titles."""
 
-from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, override
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Self, override
 
 from homeassistant.components.calendar import (
     CalendarEntity,
@@ -43,6 +43,53 @@ async def async_setup_entry(
     async_add_entities([SimklCalendarEntity(entry, CALENDAR)])
 
 
+class _CopiedAsItself:
+    """A time that deep-copies as itself, as the immutable value it is.
+
+    Home Assistant deep-copies every field of every event it hands out (a calendar window,
+    the events the frontend shows), and a date or datetime deep-copies through pickling:
+    most of the cost of a long window otherwise.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: object) -> Self:
+        """Return the time itself."""
+        return self
+
+
+class _Day(_CopiedAsItself, date):
+    """The day of an all-day event."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, day: date) -> Self:
+        """Return `day` as a day that deep-copies as itself."""
+        return cls(day.year, day.month, day.day)
+
+
+class _Moment(_CopiedAsItself, datetime):
+    """The start or end of an event."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, moment: datetime) -> Self:
+        """Return `moment` as a moment that deep-copies as itself."""
+        return cls(
+            moment.year,
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+            moment.microsecond,
+            moment.tzinfo,
+            fold=moment.fold,
+        )
+
+
 def event_summary(item: UpcomingItem) -> str:
     """Return `Title S02E05 · Episode title` (anime `Title E148`), checked when watched."""
     summary = item.title
@@ -64,16 +111,16 @@ def calendar_event(item: UpcomingItem) -> CalendarEvent:
     summary, description = event_summary(item), "\n".join(notes)
     if item.air_time is None:
         return CalendarEvent(
-            start=item.air_date,
-            end=item.air_date + timedelta(days=1),
+            start=_Day.of(item.air_date),
+            end=_Day.of(item.air_date + timedelta(days=1)),
             summary=summary,
             description=description,
             uid=item.uid,
         )
     # Local times, so that automations reading the event see the clock of the house.
     return CalendarEvent(
-        start=dt_util.as_local(item.air_time),
-        end=dt_util.as_local(item.end),
+        start=_Moment.of(dt_util.as_local(item.air_time)),
+        end=_Moment.of(dt_util.as_local(item.end)),
         summary=summary,
         description=description,
         uid=item.uid,

@@ -6,7 +6,7 @@ both are kept until the library changes one of the day's titles. A window thus c
 items it returns, and a change in the library the days of the titles it touched.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -265,6 +265,17 @@ class JoinedFile:
         """Return the Simkl ids of the titles in the file (an id may turn out to have only
         airings without an episode number)."""
         return self._title_airings.keys()
+
+    def titles_aired_between(self, start: datetime, end: datetime) -> Iterator[int]:
+        """Yield the Simkl id of each airing of an episode after `start`, up to `end` (a title
+        once per airing, followed or not)."""
+        first = bisect_right(self._keys, microseconds(start))
+        last = bisect_right(self._keys, microseconds(end), lo=first)
+        for position in range(first, last):
+            airing = self._order[position]
+            # An airing without a time is filed at its day's midnight, and airs at no moment.
+            if airing.air_time is not None and airing.episode is not None:
+                yield airing.simkl_id
 
     def episodes(self, entry: LibraryEntry) -> tuple[Episode, ...]:
         """Return the episodes in the file of a followed show (the same tuple each time)."""

@@ -243,6 +243,15 @@ class SimklCalendarCoordinator(DataUpdateCoordinator[RollingFiles]):
             self._aired = AiredEpisodes(library, joined)
         return self._aired
 
+    def titles_aired_between(self, start: datetime, end: datetime) -> set[int]:
+        """Return the Simkl ids of the titles with an episode in the rolling files that aired
+        after `start`, up to `end`: found in the files' time order, not title by title."""
+        return {
+            simkl_id
+            for joined in self._rolling_joined()
+            for simkl_id in joined.titles_aired_between(start, end)
+        }
+
     def next_item(self) -> UpcomingItem | None:
         """Return the item on now, or else the next one, from the rolling files."""
         now = dt_util.utcnow()

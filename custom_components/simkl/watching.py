@@ -187,17 +187,20 @@ def shared_up_next_list(
 
 
 class NewEpisodes(TitleFollower):
-    """The episodes of watched titles that aired in a window, found title by title.
+    """The episodes of watched titles that aired in a window.
 
-    A title is looked at when its next air time (or its entry) says an episode may have
-    aired, so a check costs the titles with an episode airing, not every title watched.
+    The calendar's episodes are found in the files' time order (the titles with an airing in
+    the window), and the next episode Simkl reported for a title by its air time, which each
+    title is followed by. A check thus costs the episodes that aired in it, not a pass over
+    every title being watched.
     """
 
     def __init__(self, media_types: frozenset[MediaType]) -> None:
         """Follow the titles of `media_types`."""
         super().__init__(media_types)
         self._start: datetime | None = None
-        self._found: list[Activity] = []
+        # The titles whose next episode, as Simkl reported it, aired in the window.
+        self._next_aired: set[int] = set()
 
     def aired_between(
         self, library: Library, calendar: SimklCalendarCoordinator, start: datetime, end: datetime
@@ -207,26 +210,40 @@ class NewEpisodes(TitleFollower):
 
         Consecutive windows report each episode once.
         """
-        self._start, self._found = start, []
+        self._start, self._next_aired = start, set()
         self.refresh(library, calendar, end)
-        return sorted(self._found, key=_air_order)
+        aired = calendar.episodes_by_title()
+        found: list[Activity] = []
+        for simkl_id in self._next_aired | calendar.titles_aired_between(start, end):
+            entry = library.items.get(simkl_id)
+            if (
+                entry is not None
+                and entry.status is ListStatus.WATCHING
+                and entry.media_type in self.media_types
+            ):
+                found.extend(episodes_aired_between((entry,), aired, start, end))
+        return sorted(found, key=_air_order)
 
     @override
     def reset(self) -> None:
-        """Nothing is kept per title but its next air time."""
+        """Nothing is kept per title but its next episode's air time."""
 
     @override
     def update(
         self, entry: LibraryEntry, aired: AiredEpisodes, moment: datetime
     ) -> datetime | None:
+        """Note the title when its next episode aired in the window; return its air time while
+        it is to come."""
         assert self._start is not None
-        episodes = aired.get(entry.simkl_id, ())
-        first = next_air_time(entry, episodes, self._start)
-        if first is None or first > moment:
-            return first  # nothing aired in the window: the first air time after it is next
-        self._found.extend(episodes_aired_between((entry,), aired, self._start, moment))
-        return next_air_time(entry, episodes, moment)
+        aired_at = entry.next_episode_aired_at
+        if aired_at is None:
+            return None
+        if aired_at > moment:
+            return aired_at
+        if aired_at > self._start:
+            self._next_aired.add(entry.simkl_id)
+        return None
 
     @override
     def forget(self, simkl_id: int) -> None:
-        """Nothing is kept per title but its next air time."""
+        """Nothing is kept per title but its next episode's air time."""
