@@ -3,6 +3,7 @@
 Time is frozen early on 2026-11-18 (03:00 UTC), when the fake generated its rolling files.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import MagicMock
@@ -45,10 +46,10 @@ def _calendar_writes() -> int:
     return sum(call.args[0].key == CALENDAR_STORE_KEY for call in write.call_args_list)
 
 
-def _store_files(hass_storage: dict[str, Any], data: dict[str, Any]) -> None:
-    """Leave `data` in the calendar store as a version 1 store (the current one)."""
+def _store_files(hass_storage: dict[str, Any], data: dict[str, Any], version: int = 2) -> None:
+    """Leave `data` in the calendar store as a store of `version` (2: the current one)."""
     hass_storage[CALENDAR_STORE_KEY] = {
-        "version": 1,
+        "version": version,
         "minor_version": 1,
         "key": CALENDAR_STORE_KEY,
         "data": data,
@@ -91,7 +92,7 @@ def _airing(simkl_id: int, title: str, air_date: str, **fields: Any) -> dict[str
     return {"simkl_id": simkl_id, "title": title, "air_date": air_date, **fields}
 
 
-def _file(last_modified: str | None, airings: list[dict[str, Any]]) -> dict[str, Any]:
+def _file(last_modified: str | None, airings: list[Any]) -> dict[str, Any]:
     checked = NOW.isoformat()
     return {
         "last_modified": last_modified,
@@ -101,44 +102,74 @@ def _file(last_modified: str | None, airings: list[dict[str, Any]]) -> dict[str,
     }
 
 
-# The shape earlier versions wrote: every field of an airing that has a value, in this order.
+def _store(airing: Callable[..., Any]) -> dict[str, Any]:
+    """The same files, each airing made by `airing` (as an object or as a row)."""
+    return {
+        "files": {
+            "tv": _file(
+                GENERATED,
+                [
+                    airing(
+                        1447581,
+                        "The Last of Us",
+                        "2026-11-19",
+                        air_time="2026-11-19T21:00:00-05:00",
+                        season=3,
+                        episode=4,
+                        episode_title="The Stored Episode",
+                        url="/tv/1447581/the-last-of-us/season-3/episode-4/",
+                        rating=8.7,
+                        finale_type=2,
+                    ),
+                    airing(1186633, "Severance", "2026-11-20"),
+                ],
+            ),
+            "anime": _file(GENERATED, []),
+            "movie_release": _file(GENERATED, [airing(2134550, "Project Hail Mary", "2026-11-26")]),
+            "2026/10/tv": _file(None, [airing(1186633, "Severance", "2026-10-23", rating=9.0)]),
+        }
+    }
+
+
 GENERATED = "Wed, 18 Nov 2026 03:00:00 GMT"
-EARLIER_STORE = {
+# Version 1: every field of an airing that has a value, in this order.
+VERSION_1_STORE = _store(_airing)
+# Version 2: each airing as one row of text (its fields in order, the empty ones at the end
+# left out).
+STORE = {
     "files": {
         "tv": _file(
             GENERATED,
             [
-                _airing(
-                    1447581,
-                    "The Last of Us",
-                    "2026-11-19",
-                    air_time="2026-11-19T21:00:00-05:00",
-                    season=3,
-                    episode=4,
-                    episode_title="The Stored Episode",
-                    url="/tv/1447581/the-last-of-us/season-3/episode-4/",
-                    rating=8.7,
-                    finale_type=2,
+                (
+                    '[1447581,"The Last of Us","2026-11-19","2026-11-19T21:00:00-05:00",3,4,'
+                    '"The Stored Episode","/tv/1447581/the-last-of-us/season-3/episode-4/",8.7,2]'
                 ),
-                _airing(1186633, "Severance", "2026-11-20"),
+                '[1186633,"Severance","2026-11-20"]',
             ],
         ),
         "anime": _file(GENERATED, []),
-        "movie_release": _file(GENERATED, [_airing(2134550, "Project Hail Mary", "2026-11-26")]),
-        "2026/10/tv": _file(None, [_airing(1186633, "Severance", "2026-10-23", rating=9.0)]),
+        "movie_release": _file(GENERATED, ['[2134550,"Project Hail Mary","2026-11-26"]']),
+        "2026/10/tv": _file(
+            None, ['[1186633,"Severance","2026-10-23",null,null,null,null,null,9.0]']
+        ),
     }
 }
 
 
-async def test_store_of_earlier_versions_read_and_written_the_same(
+@pytest.mark.parametrize("version", [1, 2], ids=["version 1, migrated", "version 2"])
+async def test_stored_files_read_without_fetching(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
     mock_config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
+    *,
+    version: int,
 ) -> None:
-    """The files earlier versions stored are read as they are, and written back byte for
-    byte the same: no migration, and an older version still reads the store."""
-    _store_files(hass_storage, EARLIER_STORE)
+    """The stored files of this version and of version 1 are read without a request, and
+    written back as this version stores them: a stored archive that was not read is written
+    as it was."""
+    _store_files(hass_storage, VERSION_1_STORE if version == 1 else STORE, version)
     await setup_integration(hass, mock_config_entry)
     assert calendar_requests(fake_simkl) == []
     state = hass.states.get(CALENDAR_ENTITY_ID)
@@ -150,13 +181,14 @@ async def test_store_of_earlier_versions_read_and_written_the_same(
 
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
-    assert json_bytes(hass_storage[CALENDAR_STORE_KEY]["data"]) == json_bytes(EARLIER_STORE)
+    assert hass_storage[CALENDAR_STORE_KEY]["version"] == 2
+    assert json_bytes(hass_storage[CALENDAR_STORE_KEY]["data"]) == json_bytes(STORE)
 
 
 @pytest.mark.parametrize(
     ("october_tv", "fetched", "warnings"),
     [
-        (EARLIER_STORE["files"]["2026/10/tv"], [], 0),
+        (STORE["files"]["2026/10/tv"], [], 0),
         ({"airings": "not a list"}, ["GET /calendar/2026/10/tv.json"], 1),
     ],
     ids=["readable", "unreadable"],
@@ -174,7 +206,7 @@ async def test_a_stored_archive_is_read_when_a_window_needs_it(
 ) -> None:
     """A start reads the rolling files only: a stored archive is read when a window first
     needs it, and one that cannot be read is then fetched again, with one warning."""
-    stored = {"files": {**EARLIER_STORE["files"], "2026/10/tv": october_tv}}
+    stored = {"files": {**STORE["files"], "2026/10/tv": october_tv}}
     _store_files(hass_storage, stored)
     await setup_integration(hass, mock_config_entry)
     assert calendar_requests(fake_simkl) == []

@@ -1,7 +1,7 @@
 """The hand-written store codecs keep every field.
 
-The stored library is written by hand (a compact line per title, faster to read than a
-generated codec), and so are a few smaller records. Each record here is built from its
+The stored library and calendar files are written by hand (a compact row per title or airing,
+faster to read than a generated codec), and so are a few smaller records. Each record here is built from its
 dataclass fields with a distinct value, other than the default, in every field, then
 written, passed through JSON as the store does, and read back: a field that a codec
 forgets comes back as its default and fails the test.
@@ -9,7 +9,7 @@ forgets comes back as its default and fails the test.
 
 from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 import itertools
 import types
@@ -19,6 +19,7 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.util.json import json_loads
 import pytest
 
+from custom_components.simkl.calendar_store import Airing, CachedFile
 from custom_components.simkl.library import Account, LibraryEntry, PlaybackEntry
 from custom_components.simkl.library_codec import (
     entry_from_row,
@@ -59,6 +60,8 @@ class DistinctValues:
         origin = get_origin(hint)
         if origin is dict:
             return {f"key{number}": number}
+        if origin is tuple:
+            return (self.value(get_args(hint)[0], MISSING),)
         if isinstance(hint, type) and issubclass(hint, Enum):
             members = [member for member in hint if member != default]
             return members[number % len(members)]
@@ -70,6 +73,7 @@ class DistinctValues:
             float: lambda: number + 0.5,
             str: lambda: f"text {number}",
             datetime: lambda: START + timedelta(hours=number),
+            date: lambda: START.date() + timedelta(days=number),
         }
         return makers[hint]()
 
@@ -104,6 +108,8 @@ CODECS = [
         derived=lambda entry: {"ids": {**entry.ids, "simkl": entry.simkl_id}},
     ),
     Codec(cls=PlaybackEntry, write=playback_to_json, read=playback_from_json),
+    Codec(cls=Airing, write=Airing.to_row, read=Airing.from_row),
+    Codec(cls=CachedFile, write=CachedFile.to_stored, read=CachedFile.from_stored),
     Codec(cls=Account, write=Account.to_json, read=Account.from_json),
     Codec(cls=Title, write=Title.to_json, read=Title.from_json),
     Codec(

@@ -21,16 +21,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.simkl.api import CalendarEntry, Ids, ListStatus, MediaType
-from custom_components.simkl.calendar_files import (
-    CALENDAR_STORE_KEY,
-    Airing,
-    FileKey,
-    _generated_at,
-)
+from custom_components.simkl.calendar_files import FileKey, _generated_at
 from custom_components.simkl.calendar_join import (
     CalendarSelection,
     join_library,
 )
+from custom_components.simkl.calendar_store import Airing
 from custom_components.simkl.const import (
     CONF_CALENDAR_LISTS,
     CONF_CALENDAR_MOVIES,
@@ -39,6 +35,7 @@ from custom_components.simkl.const import (
 )
 from custom_components.simkl.joined_file import AiredEpisodes, JoinedFile
 from custom_components.simkl.library import Account, Library, LibraryEntry
+from custom_components.simkl.storage import CALENDAR_STORE_KEY
 from custom_components.simkl.upcoming import SimklCalendarCoordinator
 from tests.conftest import (
     CALENDAR_ENTITY_ID,
@@ -200,12 +197,16 @@ async def test_removal_leaves_no_file_behind(
     ("version", "files", "message"),
     [
         (
-            1,
+            2,
             {"tv": {"airings": "not a list", "checked_at": "yesterday"}},
             "The stored Simkl calendar has an unknown format",
         ),
-        (1, {"tv": "not an object"}, "The stored Simkl calendar has an unknown format"),
-        (2, {}, "The stored Simkl calendar could not be read"),  # written by a newer version
+        (2, {"tv": "not an object"}, "The stored Simkl calendar has an unknown format"),
+        (2, {"tv": {"airings": ["[1]"]}}, "The stored Simkl calendar has an unknown format"),
+        # Version 1: an airing that is not an object, or files that are not a mapping.
+        (1, {"tv": {"airings": ["not an object"]}}, "The stored Simkl calendar has an unknown"),
+        (1, [], "The stored Simkl calendar has an unknown format"),
+        (3, {}, "The stored Simkl calendar could not be read"),  # written by a newer version
         (0, {}, "Migrating simkl.calendar storage from 0.1"),  # dropped, not migrated
     ],
 )
@@ -217,7 +218,7 @@ async def test_unusable_store_is_fetched_again(
     caplog: pytest.LogCaptureFixture,
     *,
     version: int,
-    files: dict[str, Any],
+    files: Any,
     message: str,
 ) -> None:
     """A store the integration cannot read is left aside and the files fetched."""
@@ -317,7 +318,7 @@ async def test_archives_are_forgotten_least_recently_used_first(
     of 36 here: the real one holds every month of the reach, so only the passing months
     would exceed it)."""
     # The module, not the function of the same name the package exposes.
-    monkeypatch.setattr(sys.modules[Airing.__module__], "MAX_CACHED_ARCHIVES", 36)
+    monkeypatch.setattr(sys.modules[FileKey.__module__], "MAX_CACHED_ARCHIVES", 36)
     await _events(hass, "2025-12-01T00:00:00+00:00", "2025-12-05T00:00:00+00:00")
     await _events(hass, "2025-12-10T00:00:00+00:00", "2026-11-10T00:00:00+00:00")
     fake_simkl.clear_requests()
@@ -532,7 +533,7 @@ def test_episode_without_a_number() -> None:
     [item] = join_library([airing], library, selection, lambda kind, path, size: None)
     assert item.uid == "simkl-2-2026-11-20"
     assert item.number is None
-    assert Airing.from_dict(airing.to_dict()) == airing
+    assert Airing.from_row(airing.to_row()) == airing
 
 
 def test_only_followed_shows_have_calendar_episodes() -> None:

@@ -8,22 +8,21 @@ hours), with `If-Modified-Since`, so an unchanged file costs a body-less 304:
 - the monthly archives are fetched when an account asks for a window outside the rolling
   files; past months never change, so they are fetched once;
 - files and their `Last-Modified` are stored, so a restart fetches nothing that is still fresh.
-Each account joins the files with its own library (`calendar_join.py`, `upcoming.py`).
+Each account joins the files with its own library (`calendar_join.py`, `upcoming.py`); the
+stored form of a file is in `calendar_store.py`.
 """
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from homeassistant.util.hass_dict import HassKey
-from mashumaro.config import BaseConfig
-from mashumaro.mixins.orjson import DataClassORJSONMixin
 
-from .api import CalendarEntry, CalendarNotModified, MediaType, SimklClient, SimklNotFoundError
+from .api import CalendarNotModified, MediaType, SimklClient, SimklNotFoundError
+from .calendar_store import Airing, CachedFile, CalendarStore
 from .const import DOMAIN
-from .storage import CALENDAR_STORE_KEY, CacheStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -32,11 +31,6 @@ if TYPE_CHECKING:
 
 # Simkl regenerates the calendar files every 6 hours.
 FILE_MAX_AGE = timedelta(hours=6)
-# The rolling files hold yesterday to +33 days (UTC days of their generation), each episode
-# filed under its network's local date, which is up to 14 hours off UTC.
-ROLLING_DAYS_BEFORE = timedelta(days=1)
-ROLLING_DAYS_AFTER = timedelta(days=33)
-NETWORK_OFFSET_MAX = timedelta(hours=14)
 # Archives may file an episode under its network's local date, up to 14 hours off UTC, and an
 # all-day release starts up to a day before the window that shows it.
 ARCHIVE_MARGIN = timedelta(days=1)
@@ -50,50 +44,6 @@ ARCHIVE_REACH_AHEAD = timedelta(days=92)
 MAX_CACHED_ARCHIVES = (
     (ARCHIVE_REACH_BACK + ARCHIVE_REACH_AHEAD + 2 * ARCHIVE_MARGIN).days // 28 + 2
 ) * len(MediaType)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Airing(DataClassORJSONMixin):
-    """An episode airing or a movie release, as read from a calendar file.
-
-    Stored as its fields, without the empty ones, times in ISO 8601 with their offset.
-    """
-
-    simkl_id: int
-    title: str
-    air_date: date
-    """The release date, or the day it airs in the network's time zone."""
-    air_time: datetime | None = None
-    season: int | None = None
-    episode: int | None = None
-    episode_title: str | None = None
-    url: str | None = None
-    rating: float | None = None
-    finale_type: int | None = None
-
-    class Config(BaseConfig):
-        """Empty fields are left out of the store."""
-
-        omit_none = True
-
-    @classmethod
-    def from_entry(cls, entry: CalendarEntry) -> Self | None:
-        """Keep what the calendar needs; None for entries without a Simkl id or a date."""
-        air_date = entry.release_date or (entry.date.date() if entry.date else None)
-        if entry.ids.simkl is None or air_date is None:
-            return None
-        return cls(
-            simkl_id=entry.ids.simkl,
-            title=entry.title,
-            air_date=air_date,
-            air_time=entry.date,
-            season=entry.season,
-            episode=entry.episode,
-            episode_title=entry.episode_title,
-            url=entry.episode_url or entry.url,
-            rating=entry.rating,
-            finale_type=entry.finale_type,
-        )
 
 
 def _calendar_kind(name: str) -> MediaType | None:
@@ -127,28 +77,6 @@ class FileKey:
                 return cls(kind, int(year), int(month))
         msg = f"Not a calendar file: {key}"
         raise ValueError(msg)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CachedFile(DataClassORJSONMixin):
-    """A calendar file as last received, and when it was last checked.
-
-    Stored as its fields in this order, `last_modified` as null when Simkl sent none.
-    """
-
-    last_modified: str | None
-    generated_at: datetime
-    checked_at: datetime
-    airings: tuple[Airing, ...]
-
-    @property
-    def coverage(self) -> tuple[datetime, datetime]:
-        """Return the span of time a rolling file covers for certain, whatever the network."""
-        day = self.generated_at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        return (
-            day - ROLLING_DAYS_BEFORE + NETWORK_OFFSET_MAX,
-            day + ROLLING_DAYS_AFTER + timedelta(days=1) - NETWORK_OFFSET_MAX,
-        )
 
 
 def _generated_at(last_modified: str | None, received_at: datetime) -> datetime:
@@ -203,7 +131,7 @@ class CalendarFiles:
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Start empty; the stored files are read by the first account that starts."""
-        self._store = CacheStore(hass, CALENDAR_STORE_KEY, what="calendar")
+        self._store = CalendarStore(hass)
         # A stored file stays as stored until first asked for, and is written back as it was:
         # a start reads the rolling files, not every archive a window once needed.
         self._files: dict[FileKey, CachedFile | dict[str, Any]] = {}
@@ -215,7 +143,7 @@ class CalendarFiles:
         """Return a file as last received, if any."""
         if isinstance(file := self._files.get(key), dict):
             try:
-                file = self._files[key] = CachedFile.from_dict(file)
+                file = self._files[key] = CachedFile.from_stored(file)
             except LookupError, TypeError, ValueError, AttributeError:
                 self._store.warn_unknown_format()
                 del self._files[key]
@@ -307,7 +235,7 @@ class CalendarFiles:
     def _stored(self) -> dict[str, Any]:
         return {
             "files": {
-                key.storage_key: file if isinstance(file, dict) else file.to_dict()
+                key.storage_key: file if isinstance(file, dict) else file.to_stored()
                 for key, file in self._files.items()
             }
         }

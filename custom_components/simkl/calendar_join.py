@@ -30,7 +30,7 @@ from .const import (
 from .library import Library, LibraryEntry, episode_code
 
 if TYPE_CHECKING:
-    from .calendar_files import Airing
+    from .calendar_store import Airing
 
 # Simkl's own fallbacks when a title has no runtime.
 DEFAULT_TV_RUNTIME = timedelta(minutes=45)

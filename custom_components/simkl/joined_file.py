@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, override
 
 from homeassistant.util import dt as dt_util
@@ -30,7 +29,7 @@ from .library import Episode, Library, LibraryEntry
 from .ordered_titles import is_same
 
 if TYPE_CHECKING:
-    from .calendar_files import Airing
+    from .calendar_store import Airing
 
 
 def _air_key(airing: Airing) -> datetime:
@@ -121,12 +120,17 @@ class JoinedFile:
         self._selection = selection
         self._image_url = image_url
         # Sorted by Unix time: comparing datetimes in different offsets (the networks' own)
-        # costs several times more, in the sort and in every lookup.
-        keyed = sorted(
-            ((microseconds(_air_key(airing)), airing) for airing in airings), key=itemgetter(0)
-        )
-        self._keys = [key for key, _ in keyed]
-        self._order = [airing for _, airing in keyed]
+        # costs several times more, in the sort and in every lookup. (`_air_key` inline: this
+        # runs for every airing of the files at each start.)
+        keys = [
+            microseconds(airing.air_time)
+            if airing.air_time is not None
+            else _day_start_us(airing.air_date)
+            for airing in airings
+        ]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._keys = [keys[position] for position in order]
+        self._order = [airings[position] for position in order]
         self._library: Library | None = None
         # Position in `_order` -> the entry the item was made from, and the item.
         self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}

@@ -27,13 +27,13 @@ from .calendar_files import (
     ARCHIVE_MARGIN,
     ARCHIVE_REACH_AHEAD,
     ARCHIVE_REACH_BACK,
-    CachedFile,
     FileKey,
     calendar_files,
     months,
     uncovered,
 )
 from .calendar_join import CalendarSelection, UpcomingItem, in_air_order
+from .calendar_store import CachedFile
 from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER, NEVER
 from .coordinator import SimklLibraryCoordinator
 from .errors import request_failed, translate_errors
