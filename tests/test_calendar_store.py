@@ -15,6 +15,7 @@ from homeassistant.helpers.storage import Store
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.simkl.calendar_store import Airing, CachedFile
 from custom_components.simkl.storage import CACHE_SAVE_DELAY, CALENDAR_STORE_KEY
 from tests.conftest import (
     CALENDAR_ENTITY_ID,
@@ -217,3 +218,32 @@ async def test_a_stored_archive_is_read_when_a_window_needs_it(
     requested = calendar_requests(fake_simkl)
     assert [path for path in requested if path.endswith("/2026/10/tv.json")] == fetched
     assert caplog.text.count("The stored Simkl calendar has an unknown format") == warnings
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        '{"simkl_id": 1}',  # an object, as version 1 stored it
+        "[1, 2]",  # fewer than the three fields always set
+        '[1, "Title", "2026-11-19", null, 1, 2, null, null, null, null, "more"]',
+        '["1", "Title", "2026-11-19"]',  # the Simkl id as text
+        '[1, 2, "2026-11-19"]',  # the title as a number
+        '[1, "Title", "the 19th"]',
+    ],
+)
+def test_a_damaged_row_is_refused(row: str) -> None:
+    """A stored airing that is not a row of this version is refused (and its file fetched
+    again), not read as something else."""
+    with pytest.raises((TypeError, ValueError)):
+        Airing.from_row(row)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"last_modified": 5}, {"airings": "not a list"}, {"generated_at": None}],
+    ids=["last_modified", "airings", "generated_at"],
+)
+def test_a_damaged_file_is_refused(changes: dict[str, Any]) -> None:
+    """A stored file with a field of another type is refused."""
+    with pytest.raises((TypeError, ValueError)):
+        CachedFile.from_stored({**STORE["files"]["tv"], **changes})

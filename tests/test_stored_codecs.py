@@ -1,10 +1,10 @@
 """The hand-written store codecs keep every field.
 
-The stored library and calendar files are written by hand (a compact row per title or airing,
-faster to read than a generated codec), and so are a few smaller records. Each record here is built from its
-dataclass fields with a distinct value, other than the default, in every field, then
-written, passed through JSON as the store does, and read back: a field that a codec
-forgets comes back as its default and fails the test.
+The stored library and calendar files are written by hand (a compact row per title or
+airing, faster to read than a generated codec), and so are a few smaller records. Each record
+here is built from its dataclass fields with a distinct value, other than the default, in
+every field, then written, passed through JSON as the store does, and read back: a field that
+a codec forgets comes back as its default and fails the test.
 """
 
 from collections.abc import Callable

@@ -198,7 +198,7 @@ class CalendarStore(CacheStore):
         """Write each airing of a version 1 store as its row; a file that cannot be read is
         left out (and fetched again when needed)."""
         if old_major_version != 1:
-            return {}
+            return await super()._async_migrate_func(old_major_version, old_minor_version, old_data)
         files: dict[str, Any] = {}
         try:
             stored_files = old_data["files"].items()
