@@ -1288,7 +1288,8 @@ def test_demo_catalogue_has_aired_unwatched_and_upcoming_episodes() -> None:
 # --- Standalone runner -----------------------------------------------------------------------
 
 
-async def test_standalone_demo_server(socket_enabled: None, session: aiohttp.ClientSession) -> None:
+async def _start_demo_server(tokens_file: Path) -> tuple[asyncio.subprocess.Process, str]:
+    """Start `python -m tests.fake_simkl --demo` on a free port; return it and its URL."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -1298,14 +1299,31 @@ async def test_standalone_demo_server(socket_enabled: None, session: aiohttp.Cli
         "--demo",
         "--approve-after",
         "0",
+        "--tokens-file",
+        str(tokens_file),
         cwd=Path(__file__).parent.parent,
         stdout=asyncio.subprocess.PIPE,
     )
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+    url = line.strip().rsplit(" ", 1)[-1]
+    assert url.startswith("http://127.0.0.1:")
+    return process, url
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    process.terminate()
+    assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_standalone_demo_server(
+    socket_enabled: None, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """The demo server links any client id to the demo user, and an account linked to it
+    stays linked when it restarts (as `scripts/develop` restarts it)."""
+    tokens_file = tmp_path / "tokens"
+    process, url = await _start_demo_server(tokens_file)
     try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
-        url = line.strip().rsplit(" ", 1)[-1]
-        assert url.startswith("http://127.0.0.1:")
         api = Api(session, url, client_id="any-client-id")
         step1 = (await api.get("/oauth/pin")).body
         assert step1["verification_uri"] == f"{url}/pin"
@@ -1315,5 +1333,13 @@ async def test_standalone_demo_server(socket_enabled: None, session: aiohttp.Cli
         assert settings["user"]["name"] == "demo"
         assert len((await api.get("/sync/all-items/shows")).body["shows"]) == 9
     finally:
-        process.terminate()
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+        await _stop(process)
+
+    process, url = await _start_demo_server(tokens_file)
+    try:
+        api = Api(session, url, client_id="any-client-id", token=token)
+        assert (await api.post("/users/settings")).body["user"]["name"] == "demo"
+        api.token = "a token it never issued"
+        assert (await api.post("/users/settings")).status == 401
+    finally:
+        await _stop(process)

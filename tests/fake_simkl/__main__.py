@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 from contextlib import suppress
+from pathlib import Path
 import signal
 import sys
 
@@ -40,6 +41,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="per-user lock between writes (default 20; 0 disables)",
     )
     parser.add_argument(
+        "--tokens-file",
+        type=Path,
+        metavar="PATH",
+        help="with --demo: read the demo user's access tokens from PATH at start and write them "
+        "there at exit, so that an account linked to the demo stays linked across restarts",
+    )
+    parser.add_argument(
         "--max-gets-per-second",
         type=int,
         default=10,
@@ -49,7 +57,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def _serve(args: argparse.Namespace) -> None:
+async def _serve(args: argparse.Namespace, tokens: list[str]) -> None:
+    """Serve until interrupted; the demo user also answers to `tokens`, which holds its
+    tokens at the end."""
     fake = FakeSimkl(
         client_ids=args.client_ids or (DEFAULT_CLIENT_ID,),
         accept_any_client_id=args.demo and not args.client_ids,
@@ -58,7 +68,9 @@ async def _serve(args: argparse.Namespace) -> None:
         max_gets_per_second=args.max_gets_per_second or None,
     )
     if args.demo:
-        fake.seed_demo_library(fake.add_user("demo"))
+        demo = fake.add_user("demo")
+        fake.seed_demo_library(demo)
+        fake.state.tokens.update(dict.fromkeys(tokens, demo))
     await fake.start(args.host, args.port)
     if args.demo:
         fake.verification_uri = f"{fake.url}/pin"
@@ -75,13 +87,24 @@ async def _serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
+        if args.demo:
+            tokens[:] = [token for token, user in fake.state.tokens.items() if user is demo]
         await fake.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted."""
+    args = _arguments(argv)
+    tokens_file: Path | None = args.tokens_file if args.demo else None
+    tokens = (
+        tokens_file.read_text(encoding="utf-8").split()
+        if tokens_file is not None and tokens_file.exists()
+        else []
+    )
     with suppress(KeyboardInterrupt):
-        asyncio.run(_serve(_arguments(argv)))
+        asyncio.run(_serve(args, tokens))
+    if tokens_file is not None:
+        tokens_file.write_text("\n".join(tokens), encoding="utf-8")
 
 
 if __name__ == "__main__":
