@@ -32,14 +32,6 @@ if TYPE_CHECKING:
     from .calendar_store import Airing
 
 
-def _air_key(airing: Airing) -> datetime:
-    """Return when an airing is filed in time, without the library.
-
-    Its item starts at most a day away from it (an all-day item starts at local midnight).
-    """
-    return airing.air_time or datetime.combine(airing.air_date, time(), UTC)
-
-
 # How far before a window the airings are read: an item starts up to a day from its airing's
 # time and lasts at most two (an all-day release, an episode's runtime).
 _REACH = timedelta(days=3)
@@ -69,6 +61,17 @@ def microseconds(moment: datetime) -> int:
 
 def _day_start_us(day: date) -> int:
     return microseconds(datetime.combine(day, time(), UTC))
+
+
+def _air_key_us(airing: Airing) -> int:
+    """Return when an airing is filed in time (microseconds since the epoch), without the
+    library: its time, else its day's UTC midnight.
+
+    Its item starts at most a day away from it (an all-day item starts at local midnight).
+    """
+    if airing.air_time is not None:
+        return microseconds(airing.air_time)
+    return _day_start_us(airing.air_date)
 
 
 # What `next_item` holds its answer until when it found nothing: nothing ends later.
@@ -120,14 +123,8 @@ class JoinedFile:
         self._selection = selection
         self._image_url = image_url
         # Sorted by Unix time: comparing datetimes in different offsets (the networks' own)
-        # costs several times more, in the sort and in every lookup. (`_air_key` inline: this
-        # runs for every airing of the files at each start.)
-        keys = [
-            microseconds(airing.air_time)
-            if airing.air_time is not None
-            else _day_start_us(airing.air_date)
-            for airing in airings
-        ]
+        # costs several times more, in the sort and in every lookup.
+        keys = [_air_key_us(airing) for airing in airings]
         order = sorted(range(len(keys)), key=keys.__getitem__)
         self._keys = [keys[position] for position in order]
         self._order = [airings[position] for position in order]
@@ -157,7 +154,7 @@ class JoinedFile:
                 if airings := self._title_airings.get(simkl_id):
                     self._next = None
                     for airing in airings:
-                        self._days.pop(_utc_day(_air_key(airing)), None)
+                        self._days.pop(_utc_day_at(_air_key_us(airing)), None)
         self._library = library
 
     def _forget_days(self) -> None:

@@ -94,15 +94,15 @@ class TitleFollower:
                 due.add(simkl_id)
         for simkl_id in sorted(due):
             title = library.items.get(simkl_id)
-            if (
-                title is None
-                or title.status is not ListStatus.WATCHING
-                or title.media_type not in self.media_types
-            ):
+            if title is None or not self.follows(title):
                 self._schedule(simkl_id, None)
                 self.forget(simkl_id)
             else:
                 self._schedule(simkl_id, self.update(title, aired, moment))
+
+    def follows(self, entry: LibraryEntry) -> bool:
+        """Tell whether a title is one followed: being watched, of a followed media type."""
+        return entry.status is ListStatus.WATCHING and entry.media_type in self.media_types
 
     def _schedule(self, simkl_id: int, until: datetime | None) -> None:
         if until is None:
@@ -216,11 +216,7 @@ class NewEpisodes(TitleFollower):
         found: list[Activity] = []
         for simkl_id in self._next_aired | calendar.titles_aired_between(start, end):
             entry = library.items.get(simkl_id)
-            if (
-                entry is not None
-                and entry.status is ListStatus.WATCHING
-                and entry.media_type in self.media_types
-            ):
+            if entry is not None and self.follows(entry):
                 found.extend(episodes_aired_between((entry,), aired, start, end))
         return sorted(found, key=_air_order)
 
