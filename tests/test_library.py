@@ -227,6 +227,15 @@ def _seen(day: int) -> str:
             lambda lib: lib.upsert([_show(3, status="watching", last_watched_at=_seen(12))]),
             id="the last watched show watched again",
         ),
+        pytest.param(
+            lambda lib: lib.upsert(
+                [
+                    _show(simkl_id, status="watching", last_watched_at="1970-01-01T00:00:01Z")
+                    for simkl_id in (2, 3)
+                ]
+            ),
+            id="no show with a known date left",
+        ),
     ],
 )
 def test_sensor_figures_follow_every_change(change: Any) -> None:
@@ -268,8 +277,11 @@ def _assert_figures_match(library: Library) -> None:
         e.is_movie and e.status is ListStatus.COMPLETED for e in entries
     )
     assert totals.minutes_watched == sum(e.watched_minutes() for e in entries)
-    watched = [e for e in entries if e.watched_at]
-    assert library.last_watched() == max(watched, key=lambda e: e.watched_at or WATCHED_AT)
+    for media_types in [tuple(MediaType), *((media_type,) for media_type in MediaType)]:
+        watched = [e for e in entries if e.watched_at and e.media_type in media_types]
+        assert library.last_watched(media_types) == max(
+            watched, key=lambda e: e.watched_at or WATCHED_AT, default=None
+        )
 
 
 def test_a_copy_tells_what_changed() -> None:

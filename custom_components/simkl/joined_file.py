@@ -9,7 +9,7 @@ items it returns, and a change in the library the days of the titles it touched.
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple, override
 
@@ -292,7 +292,9 @@ class JoinedFile:
                     season=airing.season,
                     number=airing.episode,
                     title=airing.episode_title,
-                    aired_at=airing.air_time,
+                    # In UTC, as every moment it is compared with: comparing datetimes in
+                    # different offsets (the networks' own) costs several times more.
+                    aired_at=airing.air_time.astimezone(UTC) if airing.air_time else None,
                 )
                 for airing in airings
                 if airing.episode is not None
@@ -312,6 +314,11 @@ class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
         self._library = library
         self._files = tuple(files)
         self._found: dict[int, tuple[Episode, ...]] = {}
+
+    @cached_property
+    def _listed(self) -> frozenset[int]:
+        """Return the Simkl ids in the files: most titles asked for are in none of them."""
+        return frozenset(chain.from_iterable(file.titles_with_episodes for file in self._files))
 
     def reads(self, library: Library, files: Iterable[JoinedFile]) -> bool:
         """Tell whether this reads the very same library and files (and may be reused)."""
@@ -335,13 +342,14 @@ class AiredEpisodes(Mapping[int, tuple[Episode, ...]]):
     @override
     def get(self, key: int, default: Any = None) -> Any:
         """Return a title's episodes, or `default`, without raising (most titles have none)."""
+        if key not in self._listed:
+            return default
         entry = self._library.items.get(key)
         return (self.of(entry) if entry is not None else None) or default
 
     @override
     def __iter__(self) -> Iterator[int]:
-        titles = {simkl_id for file in self._files for simkl_id in file.titles_with_episodes}
-        return (simkl_id for simkl_id in titles if simkl_id in self)
+        return (simkl_id for simkl_id in self._listed if simkl_id in self)
 
     @override
     def __len__(self) -> int:

@@ -36,6 +36,12 @@ def _watched_at(entry: LibraryEntry) -> datetime:
     return entry.watched_at or NEVER
 
 
+def _stored_watched_at(entry: LibraryEntry) -> datetime:
+    """Return when an entry was last watched as stored, Simkl's "date unknown" placeholder
+    included: it is older than any real date."""
+    return entry.last_watched_at or NEVER
+
+
 class LibraryIndex:
     """The entries of each list, the totals and the last watched entry of each type."""
 
@@ -130,8 +136,10 @@ class LibraryIndex:
 
     def _latest_of(self, media_type: MediaType) -> LibraryEntry | None:
         if media_type not in self._latest:
-            watched = (entry for entry in self.entries(media_type) if entry.watched_at)
-            self._latest[media_type] = max(watched, key=_watched_at, default=None)
+            # One plain lookup per entry: the latest stored date is the latest known one,
+            # unless no entry has a known date.
+            latest = max(self.entries(media_type), key=_stored_watched_at, default=None)
+            self._latest[media_type] = latest if latest and latest.watched_at else None
         return self._latest[media_type]
 
     def last_watched(self, media_types: Collection[MediaType]) -> LibraryEntry | None:

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from .library import Library
 
 type SortKey = tuple[float, str]
+# A title's place in the order: its sort key, then its Simkl id, in one flat tuple (sorting
+# compares flat tuples about twice as fast as a key nested in a tuple).
+type _Place = tuple[float, str, int]
 
 
 def latest_first(moment: datetime | None, title: str) -> SortKey:
@@ -58,7 +61,7 @@ class OrderedTitles[V]:
         """Start empty."""
         self._keys: dict[int, SortKey] = {}
         self._values: dict[int, V] = {}
-        self._order: list[tuple[SortKey, int]] = []
+        self._order: list[_Place] = []
         # The values in order, once asked for; changed in place until handed out again
         # (a copy is cheaper than listing the values again, at every change of a long list).
         self._listed: list[V] | None = None
@@ -85,7 +88,7 @@ class OrderedTitles[V]:
         self._log_start = self.revision + 1
         self._log.clear()
 
-    def _sorted(self) -> list[tuple[SortKey, int]]:
+    def _sorted(self) -> list[_Place]:
         if self._filling:
             self._order.sort()
             self._filling = False
@@ -104,15 +107,16 @@ class OrderedTitles[V]:
             if self._values[simkl_id] == value:
                 return
             if (listed := self._own_listed()) is not None:
-                listed[bisect_left(self._order, (key, simkl_id))] = value
+                listed[bisect_left(self._order, (*key, simkl_id))] = value
         else:
             self.discard(simkl_id)
             self._keys[simkl_id] = key
+            place = (*key, simkl_id)
             if self._filling:
-                self._order.append((key, simkl_id))
+                self._order.append(place)
             else:
-                position = bisect_left(self._order, (key, simkl_id))
-                self._order.insert(position, (key, simkl_id))
+                position = bisect_left(self._order, place)
+                self._order.insert(position, place)
                 if (listed := self._own_listed()) is not None:
                     listed.insert(position, value)
         self._values[simkl_id] = value
@@ -123,7 +127,7 @@ class OrderedTitles[V]:
         if (key := self._keys.pop(simkl_id, None)) is None:
             return
         order = self._sorted()
-        position = bisect_left(order, (key, simkl_id))
+        position = bisect_left(order, (*key, simkl_id))
         del order[position]
         if (listed := self._own_listed()) is not None:
             del listed[position]
@@ -147,7 +151,7 @@ class OrderedTitles[V]:
         rows = list(titles)
         self._keys = {simkl_id: key for simkl_id, key, _ in rows}
         self._values = {simkl_id: value for simkl_id, _, value in rows}
-        self._order = [(key, simkl_id) for simkl_id, key, _ in rows]
+        self._order = [(*key, simkl_id) for simkl_id, key, _ in rows]
 
     def mirror[S](
         self, source: OrderedTitles[S], revision: int | None, make: Callable[[S], V]
@@ -158,8 +162,13 @@ class OrderedTitles[V]:
         From a `revision` returned earlier, only the titles changed since are made again.
         """
         if revision is None or revision < source._log_start:
+            # In `source`'s order, already sorted.
+            self.clear()
             values = source._values
-            self.fill((title, key, make(values[title])) for title, key in source._keys.items())
+            self._keys = source._keys.copy()
+            self._values = {simkl_id: make(values[simkl_id]) for simkl_id in self._keys}
+            self._order = source._sorted().copy()
+            self._filling = False
             return source.revision
         changed = dict.fromkeys(source._log[revision - source._log_start :])
         for simkl_id in changed:
@@ -172,7 +181,8 @@ class OrderedTitles[V]:
     def values(self) -> list[V]:
         """Return the values in order (the same list while nothing changes; do not modify)."""
         if self._listed is None:
-            self._listed = [self._values[simkl_id] for _, simkl_id in self._sorted()]
+            values = self._values
+            self._listed = [values[place[2]] for place in self._sorted()]
         # Handed out: a change makes a new list, by which a reader tells that one happened.
         self._shared = True
         return self._listed

@@ -7,13 +7,13 @@ again, so an update costs the titles that changed or whose episode just aired, n
 over every title being watched.
 """
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import TYPE_CHECKING, override
 
 from .api import ListStatus, MediaType
 from .changes import Activity, episodes_aired_between
 from .const import NEVER
-from .ordered_titles import OrderedTitles, changed_titles, is_same, latest_first
+from .ordered_titles import OrderedTitles, SortKey, changed_titles, is_same, latest_first
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -55,9 +55,9 @@ def _air_order(activity: Activity) -> tuple[datetime, str, int]:
 class TitleFollower:
     """Follows the watched titles of some media types through library and calendar updates.
 
-    `refresh` has `update` work out again each title that needs it: every one after the
-    calendar files changed or when the library's changes are not known; otherwise the titles
-    that changed and those whose moment (returned by their last `update`) has come.
+    `refresh` has every title worked out afresh (`update_every`) after the calendar files
+    changed or when the library's changes are not known; otherwise `update` works out again
+    the titles that changed and those whose moment (returned by their last answer) has come.
     """
 
     def __init__(self, media_types: frozenset[MediaType]) -> None:
@@ -80,12 +80,20 @@ class TitleFollower:
         self._library = library
         if changed is None or not is_same(airings, self._airings):
             self._airings = airings
-            self.reset()
-            self._until.clear()
-            self._due.clear()
-            for media_type in self.media_types:
-                for entry in library.entries(media_type, ListStatus.WATCHING):
-                    self._schedule(entry.simkl_id, self.update(entry, aired, moment))
+            followed = [
+                entry
+                for media_type in self.media_types
+                for entry in library.entries(media_type, ListStatus.WATCHING)
+            ]
+            moments = self.update_every(followed, aired, moment)
+            self._until = {
+                entry.simkl_id: until
+                for entry, until in zip(followed, moments, strict=True)
+                if until is not None
+            }
+            # One heap made at once costs a comparison or two per title, not one per level.
+            self._due = [(until, simkl_id) for simkl_id, until in self._until.items()]
+            heapify(self._due)
             return
         due = set(changed)
         while self._due and self._due[0][0] <= moment:
@@ -111,8 +119,11 @@ class TitleFollower:
         self._until[simkl_id] = until
         heappush(self._due, (until, simkl_id))
 
-    def reset(self) -> None:
-        """Forget every title's answer (before all are worked out again)."""
+    def update_every(
+        self, followed: list[LibraryEntry], aired: AiredEpisodes, moment: datetime
+    ) -> list[datetime | None]:
+        """Work every title's answer out afresh at `moment`, the titles followed being
+        `followed`; return when each next needs it."""
         raise NotImplementedError
 
     def update(
@@ -151,9 +162,24 @@ class UpNextList(TitleFollower):
         self.refresh(library, calendar, now)
         return self._titles
 
+    @staticmethod
+    def _place(entry: LibraryEntry) -> SortKey:
+        return latest_first(entry.watched_at or entry.added_at, entry.title)
+
     @override
-    def reset(self) -> None:
-        self._titles.clear()
+    def update_every(
+        self, followed: list[LibraryEntry], aired: AiredEpisodes, moment: datetime
+    ) -> list[datetime | None]:
+        # The list is filled at once, and sorted once.
+        rows: list[tuple[int, SortKey, tuple[LibraryEntry, UpNext]]] = []
+        moments: list[datetime | None] = []
+        for entry in followed:
+            episodes = aired.get(entry.simkl_id, ())
+            if (found := entry.up_next(moment, episodes)) is not None:
+                rows.append((entry.simkl_id, self._place(entry), (entry, found)))
+            moments.append(next_air_time(entry, episodes, moment))
+        self._titles.fill(rows)
+        return moments
 
     @override
     def update(
@@ -163,11 +189,7 @@ class UpNextList(TitleFollower):
         if (found := entry.up_next(moment, episodes)) is None:
             self._titles.discard(entry.simkl_id)
         else:
-            self._titles.put(
-                entry.simkl_id,
-                latest_first(entry.watched_at or entry.added_at, entry.title),
-                (entry, found),
-            )
+            self._titles.put(entry.simkl_id, self._place(entry), (entry, found))
         return next_air_time(entry, episodes, moment)
 
     @override
@@ -221,8 +243,10 @@ class NewEpisodes(TitleFollower):
         return sorted(found, key=_air_order)
 
     @override
-    def reset(self) -> None:
-        """Nothing is kept per title but its next episode's air time."""
+    def update_every(
+        self, followed: list[LibraryEntry], aired: AiredEpisodes, moment: datetime
+    ) -> list[datetime | None]:
+        return [self.update(entry, aired, moment) for entry in followed]
 
     @override
     def update(
