@@ -25,6 +25,7 @@ from tests.conftest import (
     setup_integration,
 )
 from tests.fake_simkl import FakeSimkl
+from tests.fake_simkl.routes.calendar import CalendarRoutes
 
 NOW = datetime.fromisoformat("2026-11-18T03:00:00+00:00")
 ROLLING = ("tv", "anime", "movie_release")
@@ -47,11 +48,13 @@ def _calendar_writes() -> int:
     return sum(call.args[0].key == CALENDAR_STORE_KEY for call in write.call_args_list)
 
 
-def _store_files(hass_storage: dict[str, Any], data: dict[str, Any], version: int = 2) -> None:
-    """Leave `data` in the calendar store as a store of `version` (2: the current one)."""
+def _store_files(
+    hass_storage: dict[str, Any], data: dict[str, Any], version: tuple[int, int] = (2, 2)
+) -> None:
+    """Leave `data` in the calendar store as a store of `version` (2.2: the current one)."""
     hass_storage[CALENDAR_STORE_KEY] = {
-        "version": version,
-        "minor_version": 1,
+        "version": version[0],
+        "minor_version": version[1],
         "key": CALENDAR_STORE_KEY,
         "data": data,
     }
@@ -133,22 +136,19 @@ def _store(airing: Callable[..., Any]) -> dict[str, Any]:
 
 
 GENERATED = "Wed, 18 Nov 2026 03:00:00 GMT"
-# Version 1: every field of an airing that has a value, in this order.
+# Version 1: every field of an airing that has a value, in this order (the file's: The Last of
+# Us airs at 02:00 UTC on the 20th, after Severance's day starts).
 VERSION_1_STORE = _store(_airing)
-# Version 2: each airing as one row of text (its fields in order, the empty ones at the end
-# left out).
+THE_LAST_OF_US_ROW = (
+    '[1447581,"The Last of Us","2026-11-19","2026-11-19T21:00:00-05:00",3,4,'
+    '"The Stored Episode","/tv/1447581/the-last-of-us/season-3/episode-4/",8.7,2]'
+)
+SEVERANCE_ROW = '[1186633,"Severance","2026-11-20"]'
+# Version 2.2: each airing as one row of text (its fields in order, the empty ones at the end
+# left out), in time order.
 STORE = {
     "files": {
-        "tv": _file(
-            GENERATED,
-            [
-                (
-                    '[1447581,"The Last of Us","2026-11-19","2026-11-19T21:00:00-05:00",3,4,'
-                    '"The Stored Episode","/tv/1447581/the-last-of-us/season-3/episode-4/",8.7,2]'
-                ),
-                '[1186633,"Severance","2026-11-20"]',
-            ],
-        ),
+        "tv": _file(GENERATED, [SEVERANCE_ROW, THE_LAST_OF_US_ROW]),
         "anime": _file(GENERATED, []),
         "movie_release": _file(GENERATED, ['[2134550,"Project Hail Mary","2026-11-26"]']),
         "2026/10/tv": _file(
@@ -158,19 +158,33 @@ STORE = {
 }
 
 
-@pytest.mark.parametrize("version", [1, 2], ids=["version 1, migrated", "version 2"])
+# Version 2.1: the rows in the file's order.
+VERSION_2_1_STORE = {
+    "files": {
+        **STORE["files"],
+        "tv": _file(GENERATED, [THE_LAST_OF_US_ROW, SEVERANCE_ROW]),
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("version", "stored"),
+    [((1, 1), VERSION_1_STORE), ((2, 1), VERSION_2_1_STORE), ((2, 2), STORE)],
+    ids=["version 1, migrated", "version 2.1, migrated", "version 2.2"],
+)
 async def test_stored_files_read_without_fetching(
     hass: HomeAssistant,
     fake_simkl: FakeSimkl,
     mock_config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
     *,
-    version: int,
+    version: tuple[int, int],
+    stored: dict[str, Any],
 ) -> None:
-    """The stored files of this version and of version 1 are read without a request, and
-    written back as this version stores them: a stored archive that was not read is written
-    as it was."""
-    _store_files(hass_storage, VERSION_1_STORE if version == 1 else STORE, version)
+    """The stored files of this version and of versions 1 and 2.1 are read without a request,
+    and written back as this version stores them (in time order): a stored archive that was
+    not read is written as it was."""
+    _store_files(hass_storage, stored, version)
     await setup_integration(hass, mock_config_entry)
     assert calendar_requests(fake_simkl) == []
     state = hass.states.get(CALENDAR_ENTITY_ID)
@@ -183,7 +197,25 @@ async def test_stored_files_read_without_fetching(
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
     assert hass_storage[CALENDAR_STORE_KEY]["version"] == 2
+    assert hass_storage[CALENDAR_STORE_KEY]["minor_version"] == 2
     assert json_bytes(hass_storage[CALENDAR_STORE_KEY]["data"]) == json_bytes(STORE)
+
+
+async def test_a_file_that_cannot_be_migrated_is_fetched_again(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A version 2.1 file with a damaged row cannot be put in time order: it is left out, with
+    one warning, and fetched again; the other files are kept."""
+    damaged = {"files": {**STORE["files"], "tv": _file(GENERATED, [SEVERANCE_ROW, "[1, 2]"])}}
+    _store_files(hass_storage, damaged, (2, 1))
+    await setup_integration(hass, mock_config_entry)
+
+    assert calendar_requests(fake_simkl) == ["GET /calendar/tv.json"]
+    assert caplog.text.count("The stored Simkl calendar has an unknown format") == 1
 
 
 @pytest.mark.parametrize(
@@ -247,3 +279,33 @@ def test_a_damaged_file_is_refused(changes: dict[str, Any]) -> None:
     """A stored file with a field of another type is refused."""
     with pytest.raises((TypeError, ValueError)):
         CachedFile.from_stored({**STORE["files"]["tv"], **changes})
+
+
+async def test_a_file_out_of_time_order_is_kept_in_time_order(
+    hass: HomeAssistant,
+    fake_simkl: FakeSimkl,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Simkl's files need not list their airings in time order: a file received in reverse
+    is kept, and stored, in time order, and the calendar's next event is the first of its
+    events."""
+    entries = CalendarRoutes._calendar_entries
+    monkeypatch.setattr(
+        CalendarRoutes, "_calendar_entries", lambda self, *args: entries(self, *args)[::-1]
+    )
+    await setup_integration(hass, mock_config_entry)
+    events = await _get_events(hass, NOW.isoformat(), (NOW + timedelta(days=30)).isoformat())
+    state = hass.states.get(CALENDAR_ENTITY_ID)
+    assert state is not None
+    assert len(events) > 1
+    assert state.attributes["message"] == events[0]["summary"]
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+    files = hass_storage[CALENDAR_STORE_KEY]["data"]["files"]
+    for file in files.values():
+        filed = [Airing.from_row(row).filed_us for row in file["airings"]]
+        assert filed == sorted(filed)
+    assert sum(len(file["airings"]) > 1 for file in files.values()) >= 2

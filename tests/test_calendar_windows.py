@@ -21,13 +21,13 @@ from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.simkl.api import ListStatus, MediaType
-from custom_components.simkl.calendar_files import Airing
 from custom_components.simkl.calendar_join import (
     CalendarSelection,
     UpcomingItem,
     in_air_order,
     join_library,
 )
+from custom_components.simkl.calendar_store import Airing, in_time_order
 from custom_components.simkl.joined_file import JoinedFile
 from custom_components.simkl.library import Account, Library, LibraryEntry
 
@@ -97,7 +97,7 @@ def _library(*entries: LibraryEntry) -> Library:
 
 
 def _joined(library: Library) -> JoinedFile:
-    joined = JoinedFile(AIRINGS, SELECTION, lambda kind, path, size: None)
+    joined = JoinedFile(in_time_order(AIRINGS), SELECTION, lambda kind, path, size: None)
     joined.update(library)
     return joined
 

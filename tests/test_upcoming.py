@@ -197,17 +197,19 @@ async def test_removal_leaves_no_file_behind(
     ("version", "files", "message"),
     [
         (
-            2,
+            (2, 2),
             {"tv": {"airings": "not a list", "checked_at": "yesterday"}},
             "The stored Simkl calendar has an unknown format",
         ),
-        (2, {"tv": "not an object"}, "The stored Simkl calendar has an unknown format"),
-        (2, {"tv": {"airings": ["[1]"]}}, "The stored Simkl calendar has an unknown format"),
+        ((2, 2), {"tv": "not an object"}, "The stored Simkl calendar has an unknown format"),
+        ((2, 2), {"tv": {"airings": ["[1]"]}}, "The stored Simkl calendar has an unknown format"),
+        # Version 2.1, put in time order: a file that is not an object.
+        ((2, 1), {"tv": "not an object"}, "The stored Simkl calendar has an unknown format"),
         # Version 1: an airing that is not an object, or files that are not a mapping.
-        (1, {"tv": {"airings": ["not an object"]}}, "The stored Simkl calendar has an unknown"),
-        (1, [], "The stored Simkl calendar has an unknown format"),
-        (3, {}, "The stored Simkl calendar could not be read"),  # written by a newer version
-        (0, {}, "Migrating simkl.calendar storage from 0.1"),  # dropped, not migrated
+        ((1, 1), {"tv": {"airings": ["not an object"]}}, "The stored Simkl calendar has an"),
+        ((1, 1), [], "The stored Simkl calendar has an unknown format"),
+        ((3, 1), {}, "The stored Simkl calendar could not be read"),  # written by a newer version
+        ((0, 1), {}, "Migrating simkl.calendar storage from 0.1"),  # dropped, not migrated
     ],
 )
 async def test_unusable_store_is_fetched_again(
@@ -217,14 +219,14 @@ async def test_unusable_store_is_fetched_again(
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
     *,
-    version: int,
+    version: tuple[int, int],
     files: Any,
     message: str,
 ) -> None:
     """A store the integration cannot read is left aside and the files fetched."""
     hass_storage[CALENDAR_STORE_KEY] = {
-        "version": version,
-        "minor_version": 1,
+        "version": version[0],
+        "minor_version": version[1],
         "key": CALENDAR_STORE_KEY,
         "data": {"files": files},
     }

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from homeassistant.util.hass_dict import HassKey
 
 from .api import CalendarNotModified, MediaType, SimklClient, SimklNotFoundError
-from .calendar_store import Airing, CachedFile, CalendarStore
+from .calendar_store import Airing, CachedFile, CalendarStore, in_time_order
 from .const import DOMAIN
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ class CalendarFiles:
                 else:
                     airings = (Airing.from_entry(entry) for entry in result.entries)
                     fresh = CachedFile(
-                        airings=tuple(airing for airing in airings if airing is not None),
+                        airings=in_time_order(airing for airing in airings if airing is not None),
                         last_modified=result.last_modified,
                         generated_at=_generated_at(result.last_modified, now),
                         checked_at=now,

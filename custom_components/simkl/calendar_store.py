@@ -3,11 +3,14 @@
 A stored file keeps each airing as one row: a JSON array of its fields in the order of
 `AIRING_FIELDS`, the empty ones at the end left out, as text. Version 1 stored an object per
 airing; Home Assistant's garbage collector then went through every one of them (some 20,000
-for a few archives) at each collection, although most are never read. Version 1 is migrated.
+for a few archives) at each collection, although most are never read. Since version 2.2 the
+rows are in time order (`in_time_order`), so that a join finds a day by bisecting instead of
+working out when every airing is. Versions 1 and 2.1 are migrated.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final, Self, override
 
 from homeassistant.helpers.json import json_bytes
@@ -16,11 +19,15 @@ from homeassistant.util.json import json_loads
 from .storage import CALENDAR_STORE_KEY, CacheStore
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from homeassistant.core import HomeAssistant
 
     from .api import CalendarEntry
 
 CALENDAR_STORAGE_VERSION: Final = 2
+# Minor version 2: each file's rows in time order.
+CALENDAR_STORAGE_MINOR_VERSION: Final = 2
 # The fields of a stored airing, in the order of its row; the first three are always set.
 AIRING_FIELDS: Final = (
     "simkl_id",
@@ -41,6 +48,21 @@ _AIRING_REQUIRED: Final = 3
 ROLLING_DAYS_BEFORE = timedelta(days=1)
 ROLLING_DAYS_AFTER = timedelta(days=33)
 NETWORK_OFFSET_MAX = timedelta(hours=14)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def microseconds(moment: datetime) -> int:
+    """Return an instant as whole microseconds since the epoch, which compare faster than
+    datetimes in different offsets and exactly like them."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def day_start_us(day: date) -> int:
+    """Return when a UTC day starts, in microseconds since the epoch."""
+    return microseconds(datetime.combine(day, time(), UTC))
 
 
 def _row_text(values: list[Any]) -> str:
@@ -69,6 +91,17 @@ class Airing:
     url: str | None = None
     rating: float | None = None
     finale_type: int | None = None
+
+    @property
+    def filed_us(self) -> int:
+        """Return when the airing is filed in time (microseconds since the epoch): its time,
+        else its day's UTC midnight.
+
+        Its item starts at most a day away from it (an all-day item starts at local midnight).
+        """
+        if self.air_time is not None:
+            return microseconds(self.air_time)
+        return day_start_us(self.air_date)
 
     def to_row(self) -> str:
         """Return the airing's stored row."""
@@ -134,12 +167,22 @@ class Airing:
         )
 
 
+def in_time_order(airings: Iterable[Airing]) -> tuple[Airing, ...]:
+    """Return airings in the order a file keeps them: by when each is filed in time."""
+    return tuple(sorted(airings, key=attrgetter("filed_us")))
+
+
+def _rows_in_time_order(rows: list[str]) -> list[str]:
+    """Return stored rows in time order; raises ValueError or TypeError on a damaged row."""
+    return sorted(rows, key=lambda row: Airing.from_row(row).filed_us)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CachedFile:
     """A calendar file as last received, and when it was last checked.
 
-    Stored as its fields in this order, `last_modified` as null when Simkl sent none, times in
-    ISO 8601, each airing as its row.
+    Its airings are in time order (`in_time_order`). Stored as its fields in this order,
+    `last_modified` as null when Simkl sent none, times in ISO 8601, each airing as its row.
     """
 
     last_modified: str | None
@@ -183,21 +226,26 @@ class CachedFile:
 
 
 class CalendarStore(CacheStore):
-    """The stored calendar files, migrated from version 1 (an object per airing)."""
+    """The stored calendar files, migrated from version 1 (an object per airing) and 2.1
+    (rows in the file's order)."""
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Store the files under `CALENDAR_STORE_KEY`."""
         super().__init__(
-            hass, CALENDAR_STORE_KEY, what="calendar", version=CALENDAR_STORAGE_VERSION
+            hass,
+            CALENDAR_STORE_KEY,
+            what="calendar",
+            version=CALENDAR_STORAGE_VERSION,
+            minor_version=CALENDAR_STORAGE_MINOR_VERSION,
         )
 
     @override
     async def _async_migrate_func(
         self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
     ) -> dict[str, Any]:
-        """Write each airing of a version 1 store as its row; a file that cannot be read is
-        left out (and fetched again when needed)."""
-        if old_major_version != 1:
+        """Write each airing of a version 1 store as its row, and put each file's rows in
+        time order; a file that cannot be read is left out (and fetched again when needed)."""
+        if old_major_version not in {1, 2}:
             return await super()._async_migrate_func(old_major_version, old_minor_version, old_data)
         files: dict[str, Any] = {}
         try:
@@ -207,12 +255,12 @@ class CalendarStore(CacheStore):
             return {}
         for key, file in stored_files:
             try:
-                rows = [
-                    _row_text([airing.get(name) for name in AIRING_FIELDS])
-                    for airing in file["airings"]
-                ]
-            except KeyError, TypeError, AttributeError:
+                rows = file["airings"]
+                if old_major_version == 1:
+                    rows = [
+                        _row_text([airing.get(name) for name in AIRING_FIELDS]) for airing in rows
+                    ]
+                files[key] = {**file, "airings": _rows_in_time_order(rows)}
+            except KeyError, TypeError, AttributeError, ValueError:
                 self.warn_unknown_format()
-                continue
-            files[key] = {**file, "airings": rows}
         return {"files": files}

@@ -1,16 +1,18 @@
 """A calendar file joined with an account's library, day by day as windows ask for them.
 
-The airings of a file are put in time order once. The followed items of a day are placed in
-time (`Slot`) when a window first reaches the day, and an item itself is made when first read;
-both are kept until the library changes one of the day's titles. A window thus costs the
-items it returns, and a change in the library the days of the titles it touched.
+A file keeps its airings in time order, so a day's airings are found by bisecting. The
+followed items of a day are placed in time (`Slot`) when a window first reaches the day, and
+an item itself is made when first read; both are kept until the library changes one of the
+day's titles. A window thus costs the items it returns, and a change in the library the days
+of the titles it touched.
 """
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property, lru_cache
 from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, override
 
 from homeassistant.util import dt as dt_util
@@ -25,6 +27,7 @@ from .calendar_join import (
     item_uid,
     upcoming_item,
 )
+from .calendar_store import day_start_us, microseconds
 from .library import Episode, Library, LibraryEntry
 from .ordered_titles import is_same
 
@@ -43,6 +46,8 @@ _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = _DAY // _MICROSECOND
 # The items of a UTC day's airings start from a day before the day to a day after it ends.
 _ITEM_REACH_US = 2 * _DAY_US
+# A file's airings are in this order (`in_time_order`): days are found by bisecting on it.
+_FILED_US = attrgetter("filed_us")
 
 
 def _utc_day(moment: datetime) -> date:
@@ -51,27 +56,6 @@ def _utc_day(moment: datetime) -> date:
 
 def _utc_day_at(moment_us: int) -> date:
     return (_EPOCH + moment_us * _MICROSECOND).date()
-
-
-def microseconds(moment: datetime) -> int:
-    """Return an instant as whole microseconds since the epoch, which compare faster than
-    datetimes in different offsets and exactly like them."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def _day_start_us(day: date) -> int:
-    return microseconds(datetime.combine(day, time(), UTC))
-
-
-def _air_key_us(airing: Airing) -> int:
-    """Return when an airing is filed in time (microseconds since the epoch), without the
-    library: its time, else its day's UTC midnight.
-
-    Its item starts at most a day away from it (an all-day item starts at local midnight).
-    """
-    if airing.air_time is not None:
-        return microseconds(airing.air_time)
-    return _day_start_us(airing.air_date)
 
 
 # What `next_item` holds its answer until when it found nothing: nothing ends later.
@@ -109,27 +93,27 @@ class Slot(NamedTuple):
 class JoinedFile:
     """A calendar file joined with an account's library, day by day as windows ask for them.
 
-    The airings are put in time order once per file. The followed items of a day (by the UTC
-    day of their airing) are placed in time when a window first reaches that day, and kept
-    until one of its titles changes in the library, or the time zone changes; an item is made
-    when first read and kept until its title's library entry changes.
+    The airings come in time order (`in_time_order`, as a file keeps them). The followed items
+    of a day (by the UTC day of their airing) are placed in time when a window first reaches
+    that day, and kept until one of its titles changes in the library, or the time zone
+    changes; an item is made when first read and kept until its title's library entry changes.
     """
 
     def __init__(
         self, airings: tuple[Airing, ...], selection: CalendarSelection, image_url: ImageUrl
     ) -> None:
-        """Put the file's airings in time order."""
+        """Join a file's airings, in time order, with the library once `update` gives it."""
         self.airings = airings
         self._selection = selection
         self._image_url = image_url
-        # Sorted by Unix time: comparing datetimes in different offsets (the networks' own)
-        # costs several times more, in the sort and in every lookup.
-        keys = [_air_key_us(airing) for airing in airings]
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        self._keys = [keys[position] for position in order]
-        self._order = [airings[position] for position in order]
+        # The first and the last UTC day of the airings, when there are any.
+        self._span = (
+            (_utc_day_at(airings[0].filed_us), _utc_day_at(airings[-1].filed_us))
+            if airings
+            else None
+        )
         self._library: Library | None = None
-        # Position in `_order` -> the entry the item was made from, and the item.
+        # Position in `airings` -> the entry the item was made from, and the item.
         self._items: dict[int, tuple[LibraryEntry, UpcomingItem]] = {}
         # UTC day -> the slots of its followed items, for the library and the time zone they
         # were placed in.
@@ -140,7 +124,7 @@ class JoinedFile:
         self._next: tuple[int, int, UpcomingItem | None] | None = None
         # Each title's airings, in time order; its episodes are made when first asked for.
         self._title_airings: dict[int, list[Airing]] = {}
-        for airing in self._order:
+        for airing in airings:
             self._title_airings.setdefault(airing.simkl_id, []).append(airing)
         self._episodes: dict[int, tuple[Episode, ...]] = {}
 
@@ -154,7 +138,7 @@ class JoinedFile:
                 if airings := self._title_airings.get(simkl_id):
                     self._next = None
                     for airing in airings:
-                        self._days.pop(_utc_day_at(_air_key_us(airing)), None)
+                        self._days.pop(_utc_day_at(airing.filed_us), None)
         self._library = library
 
     def _forget_days(self) -> None:
@@ -170,7 +154,7 @@ class JoinedFile:
     def item_at(self, position: int) -> UpcomingItem:
         """Return the item of the airing at `position`, of a title in the library."""
         assert self._library is not None
-        airing = self._order[position]
+        airing = self.airings[position]
         entry = self._library.items[airing.simkl_id]
         cached = self._items.get(position)
         if cached is None or cached[0] is not entry:
@@ -180,7 +164,7 @@ class JoinedFile:
     def _slot(self, position: int) -> Slot | None:
         """Place the airing at `position` in time; None when its title is not followed."""
         assert self._library is not None
-        airing = self._order[position]
+        airing = self.airings[position]
         entry = self._library.items.get(airing.simkl_id)
         if entry is None or not self._selection.follows(entry):
             return None
@@ -191,7 +175,7 @@ class JoinedFile:
             start_us, end_us = microseconds(item.start), microseconds(item.end)
             return Slot(start_us, item.title, item.uid, end_us, media_type, position, self)
         # An episode's item starts at its air time, which is the airing's key.
-        start_us = self._keys[position]
+        start_us = airing.filed_us
         return Slot(
             start_us,
             item_title(entry, airing),
@@ -205,9 +189,9 @@ class JoinedFile:
     def _day(self, day: date) -> list[Slot]:
         """Return the followed items of the airings of a UTC day."""
         if (slots := self._days.get(day)) is None:
-            midnight = _day_start_us(day)
-            first = bisect_left(self._keys, midnight)
-            last = bisect_left(self._keys, midnight + _DAY_US, lo=first)
+            midnight = day_start_us(day)
+            first = bisect_left(self.airings, midnight, key=_FILED_US)
+            last = bisect_left(self.airings, midnight + _DAY_US, lo=first, key=_FILED_US)
             slots = self._days[day] = [
                 slot for position in range(first, last) if (slot := self._slot(position))
             ]
@@ -215,16 +199,17 @@ class JoinedFile:
 
     def between(self, start: datetime, end: datetime) -> list[Slot]:
         """Return the items on between `start` and `end`, in no particular order."""
-        if not self._keys:
+        if self._span is None:
             return []
         self._check_zone()
-        day = max(_utc_day(start - _REACH), _utc_day_at(self._keys[0]))
-        last = min(_utc_day(end + _DAY), _utc_day_at(self._keys[-1]))
+        first_day, last_day = self._span
+        day = max(_utc_day(start - _REACH), first_day)
+        last = min(_utc_day(end + _DAY), last_day)
         start_us, end_us = microseconds(start), microseconds(end)
         found: list[Slot] = []
         while day <= last:
             slots = self._day(day)
-            midnight = _day_start_us(day)
+            midnight = day_start_us(day)
             if midnight - _DAY_US >= start_us and midnight + _ITEM_REACH_US <= end_us:
                 # Every item of the day starts within the window (and ends after it starts).
                 found.extend(slots)
@@ -241,18 +226,18 @@ class JoinedFile:
         The answer holds until the item it found ends, or until the library changes one of
         the file's titles: a calendar's state, attributes and next update all ask for it.
         """
-        if not self._keys:
+        if self._span is None:
             return None
         self._check_zone()
         now_us = microseconds(now)
         if self._next is not None and self._next[0] <= now_us < self._next[1]:
             return self._next[2]
         best: Slot | None = None
-        day = max(_utc_day(now - _REACH), _utc_day_at(self._keys[0]))
-        last = _utc_day_at(self._keys[-1])
+        first_day, last = self._span
+        day = max(_utc_day(now - _REACH), first_day)
         while day <= last:
             # The items of a day's airings start at most a day before the day.
-            if best is not None and _day_start_us(day - _DAY) > best.start_us:
+            if best is not None and day_start_us(day - _DAY) > best.start_us:
                 break
             for slot in self._day(day):
                 if slot.end_us > now_us and (best is None or slot < best):
@@ -270,10 +255,10 @@ class JoinedFile:
     def titles_aired_between(self, start: datetime, end: datetime) -> Iterator[int]:
         """Yield the Simkl id of each airing of an episode after `start`, up to `end` (a title
         once per airing, followed or not)."""
-        first = bisect_right(self._keys, microseconds(start))
-        last = bisect_right(self._keys, microseconds(end), lo=first)
+        first = bisect_right(self.airings, microseconds(start), key=_FILED_US)
+        last = bisect_right(self.airings, microseconds(end), lo=first, key=_FILED_US)
         for position in range(first, last):
-            airing = self._order[position]
+            airing = self.airings[position]
             # An airing without a time is filed at its day's midnight, and airs at no moment.
             if airing.air_time is not None and airing.episode is not None:
                 yield airing.simkl_id

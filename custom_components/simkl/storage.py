@@ -59,10 +59,16 @@ class CacheStore(Store[dict[str, Any]]):
     """
 
     def __init__(
-        self, hass: HomeAssistant, key: str, *, what: str, version: int = STORAGE_VERSION
+        self,
+        hass: HomeAssistant,
+        key: str,
+        *,
+        what: str,
+        version: int = STORAGE_VERSION,
+        minor_version: int = 1,
     ) -> None:
         """Store `what` (named in warnings) under `key`; the file is private to the account."""
-        super().__init__(hass, version, key, private=True)
+        super().__init__(hass, version, key, private=True, minor_version=minor_version)
         self._what = what
 
     async def async_load_copy[T](self, parse: Callable[[dict[str, Any]], T]) -> T | None:

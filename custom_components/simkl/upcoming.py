@@ -33,11 +33,11 @@ from .calendar_files import (
     uncovered,
 )
 from .calendar_join import CalendarSelection, UpcomingItem, in_air_order
-from .calendar_store import CachedFile
+from .calendar_store import CachedFile, microseconds
 from .const import CONF_UPCOMING_DAYS, DEFAULT_UPCOMING_DAYS, DOMAIN, LOGGER, NEVER
 from .coordinator import SimklLibraryCoordinator
 from .errors import request_failed, translate_errors
-from .joined_file import AiredEpisodes, JoinedFile, Slot, microseconds
+from .joined_file import AiredEpisodes, JoinedFile, Slot
 from .storage import AccountStore, CacheStore
 
 if TYPE_CHECKING:
