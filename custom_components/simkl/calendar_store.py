@@ -167,14 +167,18 @@ class Airing:
         )
 
 
+# The order a file keeps its airings in (a join bisects on it): when each is filed in time.
+TIME_ORDER: Final = attrgetter("filed_us")
+
+
 def in_time_order(airings: Iterable[Airing]) -> tuple[Airing, ...]:
-    """Return airings in the order a file keeps them: by when each is filed in time."""
-    return tuple(sorted(airings, key=attrgetter("filed_us")))
+    """Return airings in the order a file keeps them (`TIME_ORDER`)."""
+    return tuple(sorted(airings, key=TIME_ORDER))
 
 
 def _rows_in_time_order(rows: list[str]) -> list[str]:
     """Return stored rows in time order; raises ValueError or TypeError on a damaged row."""
-    return sorted(rows, key=lambda row: Airing.from_row(row).filed_us)
+    return sorted(rows, key=lambda row: TIME_ORDER(Airing.from_row(row)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property, lru_cache
 from itertools import chain
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, override
 
 from homeassistant.util import dt as dt_util
@@ -27,7 +26,7 @@ from .calendar_join import (
     item_uid,
     upcoming_item,
 )
-from .calendar_store import day_start_us, microseconds
+from .calendar_store import TIME_ORDER, day_start_us, microseconds
 from .library import Episode, Library, LibraryEntry
 from .ordered_titles import is_same
 
@@ -46,8 +45,6 @@ _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = _DAY // _MICROSECOND
 # The items of a UTC day's airings start from a day before the day to a day after it ends.
 _ITEM_REACH_US = 2 * _DAY_US
-# A file's airings are in this order (`in_time_order`): days are found by bisecting on it.
-_FILED_US = attrgetter("filed_us")
 
 
 def _utc_day(moment: datetime) -> date:
@@ -190,8 +187,8 @@ class JoinedFile:
         """Return the followed items of the airings of a UTC day."""
         if (slots := self._days.get(day)) is None:
             midnight = day_start_us(day)
-            first = bisect_left(self.airings, midnight, key=_FILED_US)
-            last = bisect_left(self.airings, midnight + _DAY_US, lo=first, key=_FILED_US)
+            first = bisect_left(self.airings, midnight, key=TIME_ORDER)
+            last = bisect_left(self.airings, midnight + _DAY_US, lo=first, key=TIME_ORDER)
             slots = self._days[day] = [
                 slot for position in range(first, last) if (slot := self._slot(position))
             ]
@@ -255,8 +252,8 @@ class JoinedFile:
     def titles_aired_between(self, start: datetime, end: datetime) -> Iterator[int]:
         """Yield the Simkl id of each airing of an episode after `start`, up to `end` (a title
         once per airing, followed or not)."""
-        first = bisect_right(self.airings, microseconds(start), key=_FILED_US)
-        last = bisect_right(self.airings, microseconds(end), lo=first, key=_FILED_US)
+        first = bisect_right(self.airings, microseconds(start), key=TIME_ORDER)
+        last = bisect_right(self.airings, microseconds(end), lo=first, key=TIME_ORDER)
         for position in range(first, last):
             airing = self.airings[position]
             # An airing without a time is filed at its day's midnight, and airs at no moment.

@@ -166,6 +166,14 @@ class UpNextList(TitleFollower):
     def _place(entry: LibraryEntry) -> SortKey:
         return latest_first(entry.watched_at or entry.added_at, entry.title)
 
+    @staticmethod
+    def _work_out(
+        entry: LibraryEntry, aired: AiredEpisodes, moment: datetime
+    ) -> tuple[UpNext | None, datetime | None]:
+        """Return a title's next episode at `moment`, and when it next needs working out."""
+        episodes = aired.get(entry.simkl_id, ())
+        return entry.up_next(moment, episodes), next_air_time(entry, episodes, moment)
+
     @override
     def update_every(
         self, followed: list[LibraryEntry], aired: AiredEpisodes, moment: datetime
@@ -174,10 +182,10 @@ class UpNextList(TitleFollower):
         rows: list[tuple[int, SortKey, tuple[LibraryEntry, UpNext]]] = []
         moments: list[datetime | None] = []
         for entry in followed:
-            episodes = aired.get(entry.simkl_id, ())
-            if (found := entry.up_next(moment, episodes)) is not None:
+            found, until = self._work_out(entry, aired, moment)
+            if found is not None:
                 rows.append((entry.simkl_id, self._place(entry), (entry, found)))
-            moments.append(next_air_time(entry, episodes, moment))
+            moments.append(until)
         self._titles.fill(rows)
         return moments
 
@@ -185,12 +193,12 @@ class UpNextList(TitleFollower):
     def update(
         self, entry: LibraryEntry, aired: AiredEpisodes, moment: datetime
     ) -> datetime | None:
-        episodes = aired.get(entry.simkl_id, ())
-        if (found := entry.up_next(moment, episodes)) is None:
+        found, until = self._work_out(entry, aired, moment)
+        if found is None:
             self._titles.discard(entry.simkl_id)
         else:
             self._titles.put(entry.simkl_id, self._place(entry), (entry, found))
-        return next_air_time(entry, episodes, moment)
+        return until
 
     @override
     def forget(self, simkl_id: int) -> None:
